@@ -1,0 +1,75 @@
+package grpc
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+)
+
+// requestLogger writes the logging interceptor's lines to log. The status message is left out: it can quote
+// option values, which never go to the log at info level; its error code stays, as "grpc.error_code".
+func requestLogger(log *slog.Logger) logging.Logger {
+	return logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
+		attrs := make([]any, 0, len(fields))
+		for i := 0; i+1 < len(fields); i += 2 {
+			if fields[i] == "grpc.error" {
+				continue
+			}
+			attrs = append(attrs, fields[i], fields[i+1])
+		}
+		log.Log(ctx, slog.Level(lvl), msg, attrs...)
+	})
+}
+
+func loggingOptions() []logging.Option {
+	return []logging.Option{
+		logging.WithLogOnEvents(logging.FinishCall), // one line per request
+		logging.WithFieldsFromContext(traceFields),
+		logging.WithErrorFields(func(err error) logging.Fields {
+			code, _, found := strings.Cut(status.Convert(err).Message(), ":")
+			if !found || !strings.HasPrefix(code, "ERROR_") {
+				return nil
+			}
+			return logging.Fields{"grpc.error_code", code}
+		}),
+	}
+}
+
+// traceFields puts the W3C trace id of the caller's traceparent, when it sent a valid one, on the request's line.
+func traceFields(ctx context.Context) logging.Fields {
+	md, ok := metadata.FromIncomingContext(ctx)
+	if !ok {
+		return nil
+	}
+	sc := trace.SpanContextFromContext(propagation.TraceContext{}.Extract(ctx, mdCarrier(md)))
+	if !sc.HasTraceID() {
+		return nil
+	}
+	return logging.Fields{"trace_id", sc.TraceID().String()}
+}
+
+// mdCarrier reads gRPC metadata as a propagation.TextMapCarrier; metadata keys are already lower-case.
+type mdCarrier metadata.MD
+
+func (c mdCarrier) Get(key string) string {
+	if v := metadata.MD(c).Get(key); len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+func (c mdCarrier) Set(key, value string) { metadata.MD(c).Set(key, value) }
+
+func (c mdCarrier) Keys() []string {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	return keys
+}

@@ -1,0 +1,66 @@
+package grpc
+
+import (
+	"context"
+	"log/slog"
+
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/monhook/monhook/application"
+	corepb "github.com/monhook/monhook/proto/spaceone/api/core/v1"
+	pluginpb "github.com/monhook/monhook/proto/spaceone/api/monitoring/plugin"
+)
+
+// webhookServer answers spaceone.api.monitoring.plugin.Webhook by calling one use case per method.
+type webhookServer struct {
+	pluginpb.UnimplementedWebhookServer
+	init   *application.Init
+	verify *application.Verify
+	limits Limits
+	log    *slog.Logger
+}
+
+func newWebhookServer(i *application.Init, v *application.Verify, s Settings, log *slog.Logger) *webhookServer {
+	return &webhookServer{init: i, verify: v, limits: s.OptionsLimits, log: log}
+}
+
+// Init answers Webhook.init with the plugin's metadata.
+func (s *webhookServer) Init(ctx context.Context, req *pluginpb.WebhookInitRequest) (*pluginpb.WebhookPluginInfo, error) {
+	raw, err := asMap("options", req.GetOptions(), s.limits)
+	if err != nil {
+		return nil, toStatus(s.log, err)
+	}
+	md, err := s.init.Handle(ctx, raw)
+	if err != nil {
+		return nil, toStatus(s.log, err)
+	}
+	doc, err := structpb.NewStruct(md.Document())
+	if err != nil {
+		return nil, toStatus(s.log, err)
+	}
+	return &pluginpb.WebhookPluginInfo{Metadata: doc}, nil
+}
+
+// Verify answers Webhook.verify: Empty when the options are valid.
+func (s *webhookServer) Verify(ctx context.Context, req *pluginpb.WebhookPluginVerifyRequest) (*emptypb.Empty, error) {
+	raw, err := asMap("options", req.GetOptions(), s.limits)
+	if err != nil {
+		return nil, toStatus(s.log, err)
+	}
+	if err := s.verify.Handle(ctx, raw); err != nil {
+		return nil, toStatus(s.log, err)
+	}
+	return &emptypb.Empty{}, nil
+}
+
+// serverInfoServer answers spaceone.api.core.v1.ServerInfo, which every Cloudforet server serves.
+type serverInfoServer struct {
+	corepb.UnimplementedServerInfoServer
+	version string
+}
+
+// GetVersion answers ServerInfo.get_version with the build's version.
+func (s *serverInfoServer) GetVersion(context.Context, *emptypb.Empty) (*corepb.VersionInfo, error) {
+	return &corepb.VersionInfo{Version: s.version}, nil
+}

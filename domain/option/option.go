@@ -1,0 +1,88 @@
+// Package option defines the options a monhook webhook accepts: one tagged struct read by the strict decoder, by
+// validator/v10 and by Schema, so the published schema and the checks cannot drift apart.
+package option
+
+import (
+	"slices"
+
+	"github.com/monhook/monhook/domain/event"
+)
+
+// Options is a validated options document; Parse is the only way to get one.
+type Options struct {
+	Source          Source                    `json:"source" validate:"source" doc:"Payload format Event.parse reads; auto detects it per request."`
+	MessageRoot     Path                      `json:"message_root,omitempty" validate:"path" doc:"Path to the document inside the payload; string values on the way that hold JSON are decoded."`
+	LoadJSON        []Path                    `json:"load_json" validate:"max=32,unique,dive,path" doc:"Paths whose string values are JSON documents to decode before mapping."`
+	ConvertData     ConvertData               `json:"convert_data" doc:"Per-field templates: text with {{ path }} placeholders that override what the source parser gives."`
+	ConfirmURL      Path                      `json:"confirm_url,omitempty" validate:"path" doc:"Path to an AWS SNS SubscribeURL; a payload carrying it is a subscription confirmation, not an event."`
+	SeverityMap     map[string]event.Severity `json:"severity_map" validate:"max=64,dive,keys,min=1,endkeys,severity" doc:"Overrides of the source's severity mapping, from the source's own level (matched case-insensitively, so keys must differ in more than case) to a Cloudforet severity."`
+	DefaultSeverity event.Severity            `json:"default_severity" validate:"severity" doc:"Severity of an alert whose source gives no level, or a level neither the source nor severity_map knows."`
+	EventKeyFields  []Path                    `json:"event_key_fields" validate:"max=16,unique,dive,path" doc:"Paths whose values, joined and hashed, replace the source's default event key."`
+}
+
+// ConvertData holds templates that override single fields of a parsed event.
+type ConvertData struct {
+	EventKey       Template            `json:"event_key,omitempty" validate:"max=4096,template" doc:"Template of the event key."`
+	EventType      Template            `json:"event_type,omitempty" validate:"max=4096,template" doc:"Template of the event type: ALERT or RECOVERY."`
+	Title          Template            `json:"title,omitempty" validate:"max=4096,template" doc:"Template of the title."`
+	Description    Template            `json:"description,omitempty" validate:"max=4096,template" doc:"Template of the description."`
+	Severity       Template            `json:"severity,omitempty" validate:"max=4096,template" doc:"Template of the severity."`
+	Rule           Template            `json:"rule,omitempty" validate:"max=4096,template" doc:"Template of the rule."`
+	ImageURL       Template            `json:"image_url,omitempty" validate:"max=4096,template" doc:"Template of the image URL."`
+	Provider       Template            `json:"provider,omitempty" validate:"max=4096,template" doc:"Template of the provider."`
+	Account        Template            `json:"account,omitempty" validate:"max=4096,template" doc:"Template of the account."`
+	OccurredAt     Template            `json:"occurred_at,omitempty" validate:"max=4096,template" doc:"Template of the time the event occurred."`
+	Resource       *ResourceTemplates  `json:"resource,omitempty" doc:"Templates of the resource the event is about."`
+	AdditionalInfo map[string]Template `json:"additional_info,omitempty" validate:"dive,keys,min=1,endkeys,max=4096,template" doc:"Templates of additional_info entries, by key."`
+}
+
+// ResourceTemplates holds templates of an event's resource.
+type ResourceTemplates struct {
+	ResourceID   Template `json:"resource_id,omitempty" validate:"max=4096,template" doc:"Template of the resource id."`
+	ResourceType Template `json:"resource_type,omitempty" validate:"max=4096,template" doc:"Template of the resource type."`
+	Name         Template `json:"name,omitempty" validate:"max=4096,template" doc:"Template of the resource name, the one field Cloudforet keeps."`
+}
+
+// Defaults returns the options of an empty document.
+func Defaults() Options {
+	return Options{
+		Source:          Auto,
+		LoadJSON:        []Path{},
+		SeverityMap:     map[string]event.Severity{},
+		DefaultSeverity: event.NotAvailable,
+		EventKeyFields:  []Path{},
+	}
+}
+
+// Parse decodes raw strictly, fills in defaults and checks every rule. A nil raw means the options are absent.
+// Every violation is reported, as one *Error.
+func Parse(raw map[string]any) (Options, error) {
+	if raw == nil {
+		return Options{}, newError([]Violation{{Kind: Required, Key: rootKey}})
+	}
+	opts := Defaults()
+	var vs []Violation
+	decodeStruct(rootKey, raw, &opts, &vs)
+	vs = append(vs, checkSeverityKeys(opts.SeverityMap)...)
+	if err := newError(vs); err != nil {
+		return Options{}, err
+	}
+	return opts, nil
+}
+
+// rootKey names the options document in violations, as the request field that carries it.
+const rootKey = "options"
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// Document renders o as its JSON object, the shape a caller wrote it in, with defaults filled in.
+func (o Options) Document() map[string]any {
+	return plainJSON(map[string]any{"options": o})["options"].(map[string]any)
+}

@@ -1,0 +1,126 @@
+package option
+
+import (
+	"encoding/json"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/monhook/monhook/domain/event"
+)
+
+// SchemaDraft is the JSON Schema dialect Schema is written in.
+const SchemaDraft = "http://json-schema.org/draft-07/schema#"
+
+// Schema returns the options document's JSON Schema (draft-07), derived from the same struct tags that Parse
+// checks. It is built once; callers must not modify it.
+func Schema() map[string]any { return schema() }
+
+var schema = sync.OnceValue(func() map[string]any {
+	s := schemaOf(reflect.TypeFor[Options](), "")
+	s["$schema"] = SchemaDraft
+	s["title"] = "monhook webhook options"
+	defaults := Defaults().Document()
+	props := s["properties"].(map[string]any)
+	for name, v := range defaults {
+		props[name].(map[string]any)["default"] = v
+	}
+	return plainJSON(s)
+})
+
+// plainJSON re-reads v as encoding/json would decode it (maps, []any, strings, float64s, bools), the only shapes
+// a transport needs to know how to write.
+func plainJSON(v map[string]any) map[string]any {
+	var out map[string]any
+	b, err := json.Marshal(v)
+	if err == nil {
+		err = json.Unmarshal(b, &out)
+	}
+	if err != nil {
+		panic(err) // the schema is built from constants; failing to encode it is a programming error
+	}
+	return out
+}
+
+// schemaOf states type t under validator rules as JSON Schema. Each rule in use maps to one keyword, and a rule
+// without a keyword panics, so a new rule cannot silently go unpublished.
+func schemaOf(t reflect.Type, rules string) map[string]any {
+	own, elem, keys := splitRules(rules)
+	s := map[string]any{}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return schemaOf(t.Elem(), rules)
+	case reflect.String:
+		s["type"] = "string"
+	case reflect.Slice:
+		s["type"] = "array"
+		s["items"] = schemaOf(t.Elem(), elem)
+	case reflect.Map:
+		s["type"] = "object"
+		s["additionalProperties"] = schemaOf(t.Elem(), elem)
+		if keys != "" {
+			s["propertyNames"] = schemaOf(t.Key(), keys)
+		}
+	case reflect.Struct:
+		s["type"] = "object"
+		s["additionalProperties"] = false
+		props := map[string]any{}
+		for _, f := range fieldsOf(t) {
+			p := schemaOf(f.typ, f.rules)
+			p["description"] = f.doc
+			props[f.name] = p
+		}
+		s["properties"] = props
+	}
+	for _, r := range own {
+		name, param, _ := strings.Cut(r, "=")
+		switch name {
+		case "source":
+			s["enum"] = sourceValues()
+		case "severity":
+			s["enum"] = event.Severities()
+		case "path":
+			s["pattern"] = "^" + pathPattern + "$"
+		case "template":
+			s["pattern"] = templatePattern
+		case "unique":
+			s["uniqueItems"] = true
+		case "max", "min":
+			n, err := strconv.Atoi(param)
+			if err != nil {
+				panic("option: rule " + r + " needs a number")
+			}
+			s[sizeKeyword(name, t.Kind())] = n
+		default:
+			panic("option: rule " + r + " has no JSON Schema keyword")
+		}
+	}
+	return s
+}
+
+// splitRules separates a validator tag into the rules of the value itself, of each element (after "dive") and of
+// each map key (between "keys" and "endkeys").
+func splitRules(rules string) (own []string, elem, keys string) {
+	parts := strings.Split(rules, ",")
+	for i, r := range parts {
+		if r == "dive" {
+			rest := parts[i+1:]
+			if len(rest) > 0 && rest[0] == "keys" {
+				end := slices.Index(rest, "endkeys")
+				keys, rest = strings.Join(rest[1:end], ","), rest[end+1:]
+			}
+			return own, strings.Join(rest, ","), keys
+		}
+		if r != "" {
+			own = append(own, r)
+		}
+	}
+	return own, "", ""
+}
+
+func sizeKeyword(rule string, k reflect.Kind) string {
+	suffix := map[reflect.Kind]string{reflect.Slice: "Items", reflect.Map: "Properties", reflect.String: "Length"}[k]
+	return rule + suffix
+}

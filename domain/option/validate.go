@@ -1,0 +1,116 @@
+package option
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+
+	"github.com/go-playground/validator/v10"
+
+	"github.com/monhook/monhook/domain/event"
+)
+
+// validate is built once: validator/v10 caches parsed tags per instance.
+var validate = sync.OnceValue(func() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	must := func(tag string, ok func(string) bool) {
+		if err := v.RegisterValidation(tag, func(fl validator.FieldLevel) bool { return ok(fl.Field().String()) }); err != nil {
+			panic(err) // tags are constants; a failure here is a programming error
+		}
+	}
+	must("source", func(s string) bool { return Source(s).Valid() })
+	must("severity", func(s string) bool { return event.Severity(s).Valid() })
+	must("path", func(s string) bool { _, err := Path(s).Segments(); return err == nil })
+	must("template", func(s string) bool { _, err := Template(s).Parts(); return err == nil })
+	return v
+})
+
+// check runs rules on one decoded field and spells each failure as a Violation under key.
+func check(key string, v reflect.Value, rules string) []Violation {
+	err := validate().Var(v.Interface(), rules)
+	var fes validator.ValidationErrors
+	if !errors.As(err, &fes) {
+		if err != nil {
+			panic(err) // only ValidationErrors can come from valid constant rules
+		}
+		return nil
+	}
+	out := make([]Violation, 0, len(fes))
+	for _, fe := range fes {
+		out = append(out, Violation{Kind: Invalid, Key: elementKey(key, v.Kind(), fe.Namespace()), Reason: reason(fe)})
+	}
+	return out
+}
+
+// elementKey turns validator's "[x]" suffix for a dived element into our key: "key[0]" for a list, "key.x" for a
+// map, as the decoder spells them.
+func elementKey(key string, kind reflect.Kind, ns string) string {
+	i := strings.IndexByte(ns, '[')
+	if i < 0 || !strings.HasSuffix(ns, "]") {
+		return key
+	}
+	elem := ns[i+1 : len(ns)-1]
+	if kind == reflect.Map {
+		return key + "." + elem
+	}
+	return key + "[" + elem + "]"
+}
+
+// reason says in words what fe's rule wants.
+func reason(fe validator.FieldError) string {
+	got := fe.Value()
+	switch fe.Tag() {
+	case "source":
+		return fmt.Sprintf("%s is not a source; use one of %s", quoteShort(fmt.Sprint(got)), joinValues(sourceValues()))
+	case "severity":
+		return fmt.Sprintf("%s is not a severity; use one of %s", quoteShort(fmt.Sprint(got)), joinValues(event.Severities()))
+	case "path":
+		_, err := Path(fmt.Sprint(got)).Segments()
+		return err.Error()
+	case "template":
+		_, err := Template(fmt.Sprint(got)).Parts()
+		return err.Error()
+	case "unique":
+		return "must not repeat an entry"
+	case "max":
+		switch fe.Kind() {
+		case reflect.Slice:
+			return "must have at most " + fe.Param() + " entries"
+		case reflect.Map:
+			return "must have at most " + fe.Param() + " keys"
+		}
+		return "must be at most " + fe.Param() + " characters long"
+	case "min":
+		if fe.Kind() == reflect.String {
+			return "keys must not be empty"
+		}
+	}
+	return "breaks rule " + fe.Tag() // unreachable while every tag in use has a case above
+}
+
+func joinValues[T ~string](vs []T) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = string(v)
+	}
+	return strings.Join(s, ", ")
+}
+
+// checkSeverityKeys rejects severity_map keys that differ only in case: the map is matched case-insensitively,
+// so such keys would contradict each other. JSON Schema cannot state this rule; the schema's description does.
+func checkSeverityKeys(m map[string]event.Severity) []Violation {
+	seen := make(map[string]string, len(m))
+	var vs []Violation
+	for _, k := range sortedKeys(m) {
+		lower := strings.ToLower(k)
+		if first, dup := seen[lower]; dup {
+			vs = append(vs, Violation{Kind: Invalid, Key: rootKey + ".severity_map." + k,
+				Reason: fmt.Sprintf("keys are matched case-insensitively and %s repeats %s", quoteShort(k), quoteShort(first))})
+			continue
+		}
+		seen[lower] = k
+	}
+	return vs
+}
