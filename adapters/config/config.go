@@ -1,0 +1,300 @@
+// Package config loads the server's configuration: flag > MONHOOK_* env > SPACEONE_PORT > YAML file > default.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/knadh/koanf/parsers/yaml"
+	"github.com/knadh/koanf/providers/confmap"
+	"github.com/knadh/koanf/providers/file"
+	"github.com/knadh/koanf/providers/posflag"
+	"github.com/knadh/koanf/v2"
+	"github.com/spf13/pflag"
+)
+
+// Config is the validated server configuration.
+type Config struct {
+	Listen          string        `koanf:"listen"`            // default "0.0.0.0:50051"
+	ShutdownGrace   time.Duration `koanf:"shutdown_grace"`    // default 20s; in-flight calls get this long after SIGTERM
+	LogLevel        string        `koanf:"log_level"`         // debug|info|warn|error, default info
+	LogFormat       string        `koanf:"log_format"`        // json|text, default json
+	MaxRecvMsgSize  int           `koanf:"max_recv_msg_size"` // bytes, default 32 MiB (33554432)
+	MaxOptionsDepth int           `koanf:"max_options_depth"` // default 32: options nested deeper are rejected
+	MaxOptionsSize  int           `koanf:"max_options_size"`  // bytes of encoded options, default 1 MiB (1048576)
+}
+
+// DefaultPath is read when --config is not given and the file exists.
+const DefaultPath = "configs/monhook.yaml"
+
+const (
+	configFlag = "config"
+	envPrefix  = "MONHOOK_"
+	// spaceonePort is what Cloudforet sets for its plugin images; honouring it makes monhook a drop-in.
+	spaceonePort = "SPACEONE_PORT"
+	delim        = "."
+)
+
+var defaults = Config{
+	Listen:          "0.0.0.0:50051",
+	ShutdownGrace:   20 * time.Second,
+	LogLevel:        "info",
+	LogFormat:       "json",
+	MaxRecvMsgSize:  32 << 20,
+	MaxOptionsDepth: 32,
+	MaxOptionsSize:  1 << 20,
+}
+
+// usage is the --help text of each key; RegisterFlags panics on a key missing here, so none is forgotten.
+var usage = map[string]string{
+	"listen":            "host:port to serve gRPC on; SPACEONE_PORT=<port> means 0.0.0.0:<port>",
+	"shutdown_grace":    "how long in-flight calls may run on after SIGTERM",
+	"log_level":         "least severe level logged: debug, info, warn or error",
+	"log_format":        "log line encoding: json or text",
+	"max_recv_msg_size": "largest gRPC request accepted, in bytes",
+	"max_options_depth": "plugin options nested deeper than this are rejected",
+	"max_options_size":  "largest plugin options accepted, in bytes of encoded options",
+}
+
+var levels = map[string]slog.Level{
+	"debug": slog.LevelDebug,
+	"info":  slog.LevelInfo,
+	"warn":  slog.LevelWarn,
+	"error": slog.LevelError,
+}
+
+var durationType = reflect.TypeFor[time.Duration]()
+
+// keys are Config's koanf tags in field order: the one list every layer, flag and check is derived from.
+var keys = func() []string {
+	t := reflect.TypeFor[Config]()
+	out := make([]string, t.NumField())
+	for i := range out {
+		out[i] = t.Field(i).Tag.Get("koanf")
+	}
+	return out
+}()
+
+func isKey(s string) bool {
+	for _, k := range keys {
+		if k == s {
+			return true
+		}
+	}
+	return false
+}
+
+func envName(key string) string  { return envPrefix + strings.ToUpper(key) }
+func flagName(key string) string { return strings.ReplaceAll(key, "_", "-") }
+
+// RegisterFlags adds --config and one flag per key (dashes: --listen, --shutdown-grace, --log-level, --log-format,
+// --max-recv-msg-size, --max-options-depth, --max-options-size) to fs. Their defaults are the real defaults, so
+// --help tells the truth; Load lets only the flags actually given override the other layers.
+func RegisterFlags(fs *pflag.FlagSet) {
+	fs.String(configFlag, "", "YAML configuration file (default "+DefaultPath+" when it exists)")
+	v := reflect.ValueOf(defaults)
+	for i, key := range keys {
+		help, ok := usage[key]
+		if !ok {
+			panic("config: no usage for key " + key)
+		}
+		name, help := flagName(key), help+" (env "+envName(key)+")"
+		switch f := v.Field(i); {
+		case f.Type() == durationType:
+			fs.Duration(name, time.Duration(f.Int()), help)
+		case f.Kind() == reflect.Int:
+			fs.Int(name, int(f.Int()), help)
+		case f.Kind() == reflect.String:
+			fs.String(name, f.String(), help)
+		default:
+			panic("config: no flag type for key " + key)
+		}
+	}
+}
+
+// Load reads the layers in precedence order and validates the result. lookupEnv is os.LookupEnv in production
+// (injected for tests). Every error is a single line starting with "config: ".
+func Load(fs *pflag.FlagSet, lookupEnv func(string) (string, bool)) (Config, error) {
+	k := koanf.New(delim)
+	from := make(map[string]string, len(keys)) // key -> where its current value came from, for error messages
+	merge := func(layer *koanf.Koanf, origin func(key string) string) error {
+		for _, key := range layer.Keys() {
+			from[key] = origin(key)
+		}
+		return k.Merge(layer)
+	}
+	load := func(p koanf.Provider, pa koanf.Parser, origin func(key string) string) error {
+		layer := koanf.New(delim)
+		if err := layer.Load(p, pa); err != nil {
+			return err
+		}
+		return merge(layer, origin)
+	}
+
+	if err := load(confmap.Provider(defaultMap(), delim), nil, func(string) string { return "default" }); err != nil {
+		return Config{}, fmt.Errorf("config: defaults: %s", oneLine(err))
+	}
+	if err := loadFile(fs, merge); err != nil {
+		return Config{}, err
+	}
+	if port, ok := lookupEnv(spaceonePort); ok {
+		n, err := strconv.ParseUint(port, 10, 16)
+		if err != nil || n == 0 {
+			return Config{}, fmt.Errorf("config: %s %q is not a port", spaceonePort, port)
+		}
+		m := map[string]any{"listen": net.JoinHostPort("0.0.0.0", strconv.FormatUint(n, 10))}
+		if err := load(confmap.Provider(m, delim), nil, func(string) string { return spaceonePort }); err != nil {
+			return Config{}, fmt.Errorf("config: %s: %s", spaceonePort, oneLine(err))
+		}
+	}
+	// The environment is not ours alone: only known keys are looked up, other MONHOOK_* variables are ignored.
+	env := map[string]any{}
+	for _, key := range keys {
+		if v, ok := lookupEnv(envName(key)); ok {
+			env[key] = v
+		}
+	}
+	if err := load(confmap.Provider(env, delim), nil, envName); err != nil {
+		return Config{}, fmt.Errorf("config: environment: %s", oneLine(err))
+	}
+	// A nil Koanf makes posflag skip every flag the user did not set, so flag defaults never mask lower layers.
+	flags := posflag.ProviderWithFlag(fs, delim, nil, func(f *pflag.Flag) (string, any) {
+		key := strings.ReplaceAll(f.Name, "-", "_")
+		if !isKey(key) {
+			return "", nil // --config, --help and flags of other packages
+		}
+		return key, posflag.FlagVal(fs, f)
+	})
+	if err := load(flags, nil, func(key string) string { return "--" + flagName(key) }); err != nil {
+		return Config{}, fmt.Errorf("config: flags: %s", oneLine(err))
+	}
+
+	var c Config
+	err := k.UnmarshalWithConf("", &c, koanf.UnmarshalConf{DecoderConfig: &mapstructure.DecoderConfig{
+		DecodeHook:       mapstructure.ComposeDecodeHookFunc(unitlessDuration, mapstructure.StringToTimeDurationHookFunc()),
+		WeaklyTypedInput: true, // env values are strings
+		ErrorUnused:      true, // loadFile names the culprit first; this keeps any other stray key from passing silently
+	}})
+	if err != nil {
+		var de *mapstructure.DecodeError
+		if errors.As(err, &de) && isKey(de.Name()) {
+			return Config{}, bad(de.Name(), k.Get(de.Name()), from, oneLine(de.Unwrap()))
+		}
+		return Config{}, fmt.Errorf("config: %s", oneLine(err))
+	}
+	return c, c.validate(from)
+}
+
+// loadFile merges the explicit --config file, else DefaultPath if it exists, rejecting keys Config lacks.
+func loadFile(fs *pflag.FlagSet, merge func(*koanf.Koanf, func(string) string) error) error {
+	path := DefaultPath
+	if f := fs.Lookup(configFlag); f != nil && f.Changed {
+		path = f.Value.String()
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("config: --%s %q: no such file", configFlag, path)
+		}
+	} else if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	layer := koanf.New(delim)
+	if err := layer.Load(file.Provider(path), yaml.Parser()); err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is already in the message
+		}
+		return fmt.Errorf("config: %s: %s", path, oneLine(err))
+	}
+	// A typo in the file must not silently fall back to a default.
+	for _, key := range layer.Keys() {
+		if !isKey(key) {
+			return fmt.Errorf("config: %s: unknown key %q", path, key)
+		}
+	}
+	return merge(layer, func(string) string { return path })
+}
+
+func defaultMap() map[string]any {
+	v := reflect.ValueOf(defaults)
+	m := make(map[string]any, len(keys))
+	for i, key := range keys {
+		m[key] = v.Field(i).Interface()
+	}
+	return m
+}
+
+// unitlessDuration refuses a bare number for a duration: mapstructure would read a YAML 20 as 20ns, not 20s.
+func unitlessDuration(from, to reflect.Type, data any) (any, error) {
+	if to != durationType || from == durationType {
+		return data, nil
+	}
+	switch from.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return nil, errors.New(`a duration needs a unit, such as "20s"`)
+	}
+	return data, nil
+}
+
+func (c Config) validate(from map[string]string) error {
+	if err := checkListen(c.Listen); err != "" {
+		return bad("listen", c.Listen, from, err)
+	}
+	if c.ShutdownGrace <= 0 {
+		return bad("shutdown_grace", c.ShutdownGrace, from, "must be positive")
+	}
+	if _, ok := levels[c.LogLevel]; !ok {
+		return bad("log_level", c.LogLevel, from, "want debug, info, warn or error")
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		return bad("log_format", c.LogFormat, from, "want json or text")
+	}
+	for _, limit := range []struct {
+		key string
+		n   int
+	}{{"max_recv_msg_size", c.MaxRecvMsgSize}, {"max_options_depth", c.MaxOptionsDepth}, {"max_options_size", c.MaxOptionsSize}} {
+		if limit.n <= 0 {
+			return bad(limit.key, limit.n, from, "must be positive")
+		}
+	}
+	return nil
+}
+
+// checkListen returns why addr is not host:port with a numeric port 0..65535, or "".
+func checkListen(addr string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		var ae *net.AddrError
+		if errors.As(err, &ae) {
+			return ae.Err // the address is already in the message
+		}
+		return oneLine(err)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Sprintf("port %q is not a number 0..65535", port)
+	}
+	return ""
+}
+
+// bad spells a rejected value, e.g. `config: listen "abc" (from MONHOOK_LISTEN): missing port in address`.
+func bad(key string, value any, from map[string]string, why string) error {
+	return fmt.Errorf("config: %s %q (from %s): %s", key, fmt.Sprint(value), from[key], why)
+}
+
+// oneLine joins a library's multi-line message: the binary prints each error as its one-line reason.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// Level returns LogLevel as a slog.Level (valid after Load).
+func (c Config) Level() slog.Level {
+	return levels[c.LogLevel]
+}
