@@ -2,5 +2,5 @@ package application
 
 import "go.uber.org/fx"
 
-// Module provides the use cases; the build they report is supplied by the caller.
-var Module = fx.Module("application", fx.Provide(NewInit, NewVerify))
+// Module provides the use cases. The build they report, the Clock and the Confirmer are provided by adapters.
+var Module = fx.Module("application", fx.Provide(NewInit, NewVerify, NewParse))

@@ -9,15 +9,26 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/monhook/monhook/domain/option"
+	"github.com/monhook/monhook/domain/source"
 )
 
 // internalMessage is all a caller learns of a failure that is not its fault; the cause goes to the log.
 const internalMessage = "ERROR_UNKNOWN: Unknown error. (message = internal error; the plugin's log has the cause)"
 
-// toStatus is the only place a domain error becomes a status, and the only code that knows Cloudforet's spelling:
+// ToStatus is the only place a domain error becomes a status, and the only code that knows Cloudforet's spelling:
 // details "ERROR_CODE: message" naming the first violation, plus every violation as a google.rpc.BadRequest.
-func toStatus(log *slog.Logger, err error) error {
-	var oe *option.Error
+func ToStatus(log *slog.Logger, err error) error {
+	var (
+		oe *option.Error
+		ip *source.InvalidPayloadError
+		up *source.UnsupportedPayloadError
+	)
+	switch {
+	case errors.As(err, &ip):
+		return status.Error(codes.InvalidArgument, "ERROR_INVALID_PAYLOAD: "+ip.Error())
+	case errors.As(err, &up):
+		return status.Error(codes.InvalidArgument, "ERROR_UNSUPPORTED_PAYLOAD: "+up.Error())
+	}
 	if !errors.As(err, &oe) || len(oe.Violations) == 0 {
 		log.Error("unexpected failure", "err", err)
 		return status.Error(codes.Internal, internalMessage)

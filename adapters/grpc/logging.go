@@ -5,9 +5,12 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/selector"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
@@ -26,6 +29,12 @@ func requestLogger(log *slog.Logger) logging.Logger {
 		log.Log(ctx, slog.Level(lvl), msg, attrs...)
 	})
 }
+
+// logged leaves out health probes and reflection, which a probe or a client repeats on every connection and
+// would otherwise bury the plugin's own calls.
+var logged = selector.MatchFunc(func(_ context.Context, c interceptors.CallMeta) bool {
+	return c.Service != healthpb.Health_ServiceDesc.ServiceName && !strings.HasPrefix(c.Service, "grpc.reflection.")
+})
 
 func loggingOptions() []logging.Option {
 	return []logging.Option{

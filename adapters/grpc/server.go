@@ -13,6 +13,7 @@ import (
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/selector"
 	"go.uber.org/fx"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -33,6 +34,7 @@ type Settings struct {
 	ShutdownGrace  time.Duration // how long in-flight calls may run on after shutdown begins
 	MaxRecvMsgSize int           // bytes
 	OptionsLimits  Limits
+	DataLimits     Limits
 }
 
 // newServer builds the gRPC server with its interceptors and limits, and no services yet.
@@ -44,11 +46,11 @@ func newServer(s Settings, log *slog.Logger) *grpc.Server {
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 		// Logging outermost, recovery innermost: a panic is logged as the INTERNAL status it becomes.
 		grpc.ChainUnaryInterceptor(
-			logging.UnaryServerInterceptor(requestLogger(log), loggingOptions()...),
+			selector.UnaryServerInterceptor(logging.UnaryServerInterceptor(requestLogger(log), loggingOptions()...), logged),
 			recovery.UnaryServerInterceptor(recovery.WithRecoveryHandlerContext(recoverFunc(log))),
 		),
 		grpc.ChainStreamInterceptor(
-			logging.StreamServerInterceptor(requestLogger(log), loggingOptions()...),
+			selector.StreamServerInterceptor(logging.StreamServerInterceptor(requestLogger(log), loggingOptions()...), logged),
 			recovery.StreamServerInterceptor(recovery.WithRecoveryHandlerContext(recoverFunc(log))),
 		),
 	)
@@ -63,8 +65,9 @@ func recoverFunc(log *slog.Logger) recovery.RecoveryHandlerFuncContext {
 }
 
 // register adds the plugin services, health and reflection (v1 and v1alpha: Cloudforet's client speaks v1alpha).
-func register(srv *grpc.Server, hs *health.Server, wh *webhookServer, si *serverInfoServer) {
+func register(srv *grpc.Server, hs *health.Server, wh *webhookServer, ev *eventServer, si *serverInfoServer) {
 	pluginpb.RegisterWebhookServer(srv, wh)
+	pluginpb.RegisterEventServer(srv, ev)
 	corepb.RegisterServerInfoServer(srv, si)
 	healthpb.RegisterHealthServer(srv, hs)
 	reflection.Register(srv)
@@ -133,6 +136,6 @@ func (r *runner) stop() {
 // Module serves the plugin protocol over gRPC for the life of the app. It needs Settings, plugin.Build, the
 // use cases and a *slog.Logger.
 var Module = fx.Module("grpc",
-	fx.Provide(newServer, health.NewServer, newWebhookServer, newServerInfoServer, newRunner),
+	fx.Provide(newServer, health.NewServer, newWebhookServer, newEventServer, newServerInfoServer, newRunner),
 	fx.Invoke(register, func(lc fx.Lifecycle, r *runner) { lc.Append(fx.StartStopHook(r.start, r.stop)) }),
 )

@@ -42,6 +42,7 @@ var testSettings = Settings{
 	ShutdownGrace:  5 * time.Second,
 	MaxRecvMsgSize: 32 << 20,
 	OptionsLimits:  Limits{MaxDepth: 32, MaxSize: 1 << 20},
+	DataLimits:     Limits{MaxDepth: 32, MaxSize: 32 << 20},
 }
 
 // syncBuffer collects log output written from server goroutines.
@@ -80,15 +81,39 @@ type testServer struct {
 	run  *runner
 }
 
+// fixedClock is the time of receipt in every test.
+type fixedClock struct{}
+
+func (fixedClock) Now() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
+
+// recordingConfirmer keeps the URLs it was asked to confirm.
+type recordingConfirmer struct {
+	mu   sync.Mutex
+	urls []string
+}
+
+func (c *recordingConfirmer) Confirm(_ context.Context, u string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.urls = append(c.urls, u)
+	return nil
+}
+
 // serve runs the production server, with extra services registered, over bufconn.
 func serve(t *testing.T, extra ...func(*grpc.Server)) *testServer {
+	return serveWith(t, &recordingConfirmer{}, extra...)
+}
+
+func serveWith(t *testing.T, confirmer application.Confirmer, extra ...func(*grpc.Server)) *testServer {
 	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	build := plugin.Build{Version: "v0.0.0-test"}
 	srv := newServer(testSettings, log)
 	hs := health.NewServer()
-	register(srv, hs, newWebhookServer(application.NewInit(build), application.NewVerify(), testSettings, log), newServerInfoServer(build))
+	parse := application.NewParse(confirmer, fixedClock{})
+	register(srv, hs, newWebhookServer(application.NewInit(build), application.NewVerify(), testSettings, log),
+		newEventServer(parse, testSettings, log), newServerInfoServer(build))
 	for _, f := range extra {
 		f(srv)
 	}
@@ -287,7 +312,7 @@ func TestServerInfoGetVersion(t *testing.T) {
 func TestHealthServingThenNotServingOnStop(t *testing.T) {
 	ts := serve(t)
 	hc := healthpb.NewHealthClient(ts.conn)
-	for _, name := range []string{"", "spaceone.api.monitoring.plugin.Webhook", "spaceone.api.core.v1.ServerInfo"} {
+	for _, name := range []string{"", "spaceone.api.monitoring.plugin.Webhook", "spaceone.api.monitoring.plugin.Event", "spaceone.api.core.v1.ServerInfo"} {
 		r, err := hc.Check(callCtx(t), &healthpb.HealthCheckRequest{Service: name})
 		if err != nil || r.GetStatus() != healthpb.HealthCheckResponse_SERVING {
 			t.Errorf("Check(%q) = %v, %v; want SERVING", name, r, err)
@@ -316,7 +341,7 @@ func TestHealthServingThenNotServingOnStop(t *testing.T) {
 
 func TestReflectionListsServicesInBothVersions(t *testing.T) {
 	ts := serve(t)
-	want := []string{"grpc.health.v1.Health", "spaceone.api.core.v1.ServerInfo", "spaceone.api.monitoring.plugin.Webhook"}
+	want := []string{"grpc.health.v1.Health", "spaceone.api.core.v1.ServerInfo", "spaceone.api.monitoring.plugin.Event", "spaceone.api.monitoring.plugin.Webhook"}
 
 	alpha, err := reflectionv1alpha.NewServerReflectionClient(ts.conn).ServerReflectionInfo(callCtx(t))
 	if err != nil {
@@ -395,6 +420,7 @@ func TestModuleStartsAndStopsOnRealTCP(t *testing.T) {
 	var r *runner
 	app := fxtest.New(t,
 		fx.Supply(slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), plugin.Build{Version: "v"}, testSettings),
+		fx.Provide(func() application.Clock { return fixedClock{} }, func() application.Confirmer { return &recordingConfirmer{} }),
 		application.Module, Module,
 		fx.Populate(&r),
 	)
@@ -420,6 +446,7 @@ func TestModuleFailsToStartOnATakenPort(t *testing.T) {
 	s.Listen = taken.Addr().String()
 	app := fx.New(fx.NopLogger,
 		fx.Supply(slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), plugin.Build{Version: "v"}, s),
+		fx.Provide(func() application.Clock { return fixedClock{} }, func() application.Confirmer { return &recordingConfirmer{} }),
 		application.Module, Module)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -29,15 +29,15 @@ func newWebhookServer(i *application.Init, v *application.Verify, s Settings, lo
 func (s *webhookServer) Init(ctx context.Context, req *pluginpb.WebhookInitRequest) (*pluginpb.WebhookPluginInfo, error) {
 	raw, err := asMap("options", req.GetOptions(), s.limits)
 	if err != nil {
-		return nil, toStatus(s.log, err)
+		return nil, ToStatus(s.log, err)
 	}
 	md, err := s.init.Handle(ctx, raw)
 	if err != nil {
-		return nil, toStatus(s.log, err)
+		return nil, ToStatus(s.log, err)
 	}
 	doc, err := structpb.NewStruct(md.Document())
 	if err != nil {
-		return nil, toStatus(s.log, err)
+		return nil, ToStatus(s.log, err)
 	}
 	return &pluginpb.WebhookPluginInfo{Metadata: doc}, nil
 }
@@ -46,10 +46,10 @@ func (s *webhookServer) Init(ctx context.Context, req *pluginpb.WebhookInitReque
 func (s *webhookServer) Verify(ctx context.Context, req *pluginpb.WebhookPluginVerifyRequest) (*emptypb.Empty, error) {
 	raw, err := asMap("options", req.GetOptions(), s.limits)
 	if err != nil {
-		return nil, toStatus(s.log, err)
+		return nil, ToStatus(s.log, err)
 	}
 	if err := s.verify.Handle(ctx, raw); err != nil {
-		return nil, toStatus(s.log, err)
+		return nil, ToStatus(s.log, err)
 	}
 	return &emptypb.Empty{}, nil
 }

@@ -1,7 +1,10 @@
 // Package plugin describes monhook to the Cloudforet monitoring service that calls it.
 package plugin
 
-import "github.com/monhook/monhook/domain/option"
+import (
+	"github.com/monhook/monhook/domain/option"
+	"github.com/monhook/monhook/domain/source"
+)
 
 // Name is the plugin's name in its metadata.
 const Name = "monhook"
@@ -11,7 +14,7 @@ type Build struct {
 	Version string
 }
 
-// Metadata is what Webhook.init returns: the plugin, the sources it reads, its options schema, and the caller's
+// Metadata is what Webhook.init returns: the plugin, the sources it parses, its options schema, and the caller's
 // options with defaults filled in.
 type Metadata struct {
 	Name             string
@@ -26,7 +29,7 @@ func Describe(b Build, opts option.Options) Metadata {
 	return Metadata{
 		Name:             Name,
 		Version:          b.Version,
-		SupportedSources: option.Sources(),
+		SupportedSources: source.Supported(),
 		OptionsSchema:    option.Schema(),
 		Options:          opts,
 	}

@@ -1,0 +1,145 @@
+// Package cli runs the use cases from the command line, with no server: the second inbound adapter beside gRPC.
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	grpcadapter "github.com/monhook/monhook/adapters/grpc"
+	"github.com/monhook/monhook/adapters/sns"
+	"github.com/monhook/monhook/application"
+)
+
+// fixedClock reports the time of receipt the operator asked for.
+type fixedClock time.Time
+
+func (c fixedClock) Now() time.Time { return time.Time(c) }
+
+// ParseCommand is `monhook parse`: Event.parse offline, printing what Cloudforet would read from the gRPC answer.
+func ParseCommand() *cobra.Command {
+	var optionsArg, receivedArg string
+	cmd := &cobra.Command{
+		Use:   "parse [--options JSON|@FILE] PAYLOAD_FILE|-",
+		Short: "Parse one webhook body offline and print the events, as Event.parse would answer",
+		Long: "Runs Event.parse with no server: reads a webhook body from a file (or - for standard input), applies\n" +
+			"the options, and prints {\"results\": [...]} as Cloudforet reads the gRPC answer. On failure it prints\n" +
+			"the same ERROR_... text the server would send, and exits non-zero. Use it to try convert_data templates.",
+		Args:          cobra.ExactArgs(1),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			received := time.Now()
+			if receivedArg != "" {
+				t, err := time.Parse(time.RFC3339Nano, receivedArg)
+				if err != nil {
+					return fmt.Errorf("--received %q is not an RFC 3339 time", receivedArg)
+				}
+				received = t
+			}
+			opts, err := readOptions(optionsArg)
+			if err != nil {
+				return err
+			}
+			data, err := readPayload(args[0], cmd.InOrStdin())
+			if err != nil {
+				return err
+			}
+			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+			uc := application.NewParse(sns.NewLogConfirmer(log), fixedClock(received))
+			out, err := Parse(cmd.Context(), uc, log, opts, data)
+			if err != nil {
+				return err
+			}
+			_, err = cmd.OutOrStdout().Write(out)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&optionsArg, "options", "{}", "the webhook's options as JSON, or @FILE to read them from a file")
+	cmd.Flags().StringVar(&receivedArg, "received", "", "time of receipt to assume, RFC 3339 (default now); shows where a body carries no time")
+	return cmd
+}
+
+// Parse runs uc and renders its answer, or its error, exactly as the gRPC adapter would send it.
+func Parse(ctx context.Context, uc *application.Parse, log *slog.Logger, opts, data map[string]any) ([]byte, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	res, err := uc.Handle(ctx, opts, data)
+	if err != nil {
+		return nil, fmt.Errorf("%s", status.Convert(grpcadapter.ToStatus(log, err)).Message())
+	}
+	b, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(grpcadapter.EventsInfo(res.Events))
+	if err != nil {
+		return nil, err
+	}
+	return reindent(b)
+}
+
+// reindent turns protojson's deliberately unstable spacing into stable, sorted, indented JSON.
+func reindent(b []byte) ([]byte, error) {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+func readOptions(arg string) (map[string]any, error) {
+	raw := []byte(arg)
+	if name, ok := strings.CutPrefix(arg, "@"); ok {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("--options: %w", err)
+		}
+		raw = b
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+		return nil, fmt.Errorf("--options must be a JSON object: %v", errOr(err, "null"))
+	}
+	return m, nil
+}
+
+func readPayload(name string, stdin io.Reader) (map[string]any, error) {
+	var b []byte
+	var err error
+	if name == "-" {
+		b, err = io.ReadAll(stdin)
+	} else {
+		b, err = os.ReadFile(name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("payload: %w", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil || m == nil {
+		// Cloudforet cannot pass anything but a JSON object to a plugin either.
+		return nil, fmt.Errorf("payload %s must be a JSON object: %v", name, errOr(err, "null"))
+	}
+	return m, nil
+}
+
+func errOr(err error, s string) any {
+	if err != nil {
+		return err
+	}
+	return s
+}

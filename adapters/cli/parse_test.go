@@ -1,0 +1,110 @@
+package cli_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/monhook/monhook/adapters/cli"
+)
+
+const testdata = "../../test/testdata"
+
+func run(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	cmd := cli.ParseCommand()
+	var out, errOut bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&errOut)
+	cmd.SetIn(strings.NewReader(stdin))
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	return out.String(), err
+}
+
+// TestParsePrintsTheGoldenAnswer runs the CLI on every fixture; it must print exactly the golden file, which the
+// domain tests and the gRPC tests also hold the server to.
+func TestParsePrintsTheGoldenAnswer(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(testdata, "payloads", "*", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatal("no fixtures")
+	}
+	for _, file := range files {
+		src := filepath.Base(filepath.Dir(file))
+		name := src + "/" + filepath.Base(file)
+		t.Run(name, func(t *testing.T) {
+			want, err := os.ReadFile(filepath.Join(testdata, "golden", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := run(t, "", "--received", "2026-01-02T03:04:05Z", "--options", `{"source": "`+src+`"}`, file)
+			if strings.Contains(string(want), `"error"`) {
+				if err == nil || !strings.HasPrefix(err.Error(), "ERROR_INVALID_PAYLOAD: ") {
+					t.Errorf("error = %v, want ERROR_INVALID_PAYLOAD", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out != string(want) {
+				t.Errorf("printed\n%s\nwant\n%s", out, want)
+			}
+		})
+	}
+}
+
+func TestParseReadsOptionsFileAndStdin(t *testing.T) {
+	body, err := os.ReadFile(filepath.Join(testdata, "payloads", "alertmanager", "zulip-firing-two-alerts.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := filepath.Join(t.TempDir(), "options.json")
+	if err := os.WriteFile(opts, []byte(`{"convert_data": {"title": "{{ labels.alertname }} on {{ labels.host }}"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, string(body), "--options", "@"+opts, "-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Results []map[string]any `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Results) != 2 || got.Results[0]["title"] != "High CPU Temperature on andromeda" {
+		t.Errorf("results %v", got.Results)
+	}
+}
+
+func TestParseFailsWithTheServersErrorText(t *testing.T) {
+	dir := t.TempDir()
+	payload := filepath.Join(dir, "p.json")
+	if err := os.WriteFile(payload, []byte(`{"hello": "world"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{payload}, "ERROR_UNSUPPORTED_PAYLOAD: The payload matches none of the supported sources"},
+		{[]string{"--options", `{"source": "nope"}`, payload}, "ERROR_INVALID_PARAMETER: Parameter is invalid. (key = options.source, reason = "},
+		{[]string{"--options", `{"convert_data": {"title": "{{ a|b }}"}}`, payload}, "ERROR_INVALID_PARAMETER: Parameter is invalid. (key = options.convert_data.title"},
+		{[]string{"--options", `[1]`, payload}, "--options must be a JSON object"},
+		{[]string{filepath.Join(dir, "missing.json")}, "payload: "},
+		{[]string{"--received", "now", payload}, `--received "now" is not an RFC 3339 time`},
+	}
+	for _, tt := range tests {
+		_, err := run(t, "", tt.args...)
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("%v: error %v, want %q…", tt.args, err, tt.want)
+		}
+	}
+	if _, err := run(t, "[1, 2]", "-"); err == nil || !strings.Contains(err.Error(), "must be a JSON object") {
+		t.Errorf("a JSON list on stdin: %v", err)
+	}
+}

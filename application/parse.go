@@ -1,0 +1,63 @@
+package application
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/monhook/monhook/domain/option"
+	"github.com/monhook/monhook/domain/source"
+)
+
+// Confirmer completes an AWS SNS subscription handshake for a payload that asks for one.
+type Confirmer interface {
+	Confirm(ctx context.Context, subscribeURL string) error
+}
+
+// Clock tells the time a payload was received, for sources whose bodies carry no time of their own.
+type Clock interface {
+	Now() time.Time
+}
+
+// Parse turns one webhook request into events (Event.parse).
+type Parse struct {
+	confirmer Confirmer
+	clock     Clock
+}
+
+// NewParse returns a Parse that hands subscription confirmations to c and reads the time of receipt from clk.
+func NewParse(c Confirmer, clk Clock) *Parse { return &Parse{confirmer: c, clock: clk} }
+
+// Handle validates rawOptions, reads data (nil for either means absent) and returns the events, or none when
+// the payload was a subscription confirmation. Bad options come back as *option.Error, unreadable payloads as
+// *source.InvalidPayloadError or *source.UnsupportedPayloadError.
+func (uc *Parse) Handle(ctx context.Context, rawOptions, data map[string]any) (source.Result, error) {
+	received := uc.clock.Now()
+	opts, err := option.Parse(rawOptions)
+	if data == nil {
+		return source.Result{}, withMissingData(err)
+	}
+	if err != nil {
+		return source.Result{}, err
+	}
+	res, err := source.Normalize(opts, data, received)
+	if err != nil {
+		return source.Result{}, err
+	}
+	if res.ConfirmURL != "" {
+		if err := uc.confirmer.Confirm(ctx, res.ConfirmURL); err != nil {
+			return source.Result{}, fmt.Errorf("confirm subscription: %w", err)
+		}
+	}
+	return res, nil
+}
+
+// withMissingData adds the absent data field to the options' violations, so one answer names every problem.
+func withMissingData(optErr error) error {
+	missing := option.Violation{Kind: option.Required, Key: "data"}
+	oe, ok := optErr.(*option.Error)
+	if !ok {
+		return &option.Error{Violations: []option.Violation{missing}}
+	}
+	return &option.Error{Violations: append([]option.Violation{missing}, oe.Violations...)}
+}

@@ -1,0 +1,179 @@
+package source
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/monhook/monhook/domain/event"
+	"github.com/monhook/monhook/domain/option"
+)
+
+// isAlertmanager: Alertmanager's webhook body (version "4") has an alerts list and a group key.
+func isAlertmanager(doc map[string]any) bool { return has(doc, "alerts", "groupKey") }
+
+// alertmanagerLevels is the default table from labels.severity; anything else is left to severity_map and
+// default_severity (never INFO: an unknown level must not pass as harmless).
+var alertmanagerLevels = map[string]event.Severity{
+	"critical": event.Critical,
+	"error":    event.Error,
+	"warning":  event.Warning,
+	"info":     event.Info,
+}
+
+// resourceLabels are the labels that name what an alert is about, most specific first.
+var resourceLabels = []string{"instance", "pod", "container", "node", "service", "job", "namespace"}
+
+func parseAlertmanager(doc map[string]any, received time.Time) ([]Alert, error) {
+	items, err := alertList(option.Alertmanager, doc)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Alert, 0, len(items))
+	for i, item := range items {
+		a, err := readPromAlert(option.Alertmanager, doc, item, i, received)
+		if err != nil {
+			return nil, err
+		}
+		a.ImageURL = str(item, "generatorURL")
+		a.Key = firstNonEmpty(str(item, "fingerprint"), labelFingerprint(obj(item, "labels")))
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// alertList returns the objects of the alerts list, or says which item is not an object.
+func alertList(src option.Source, doc map[string]any) ([]map[string]any, error) {
+	list, ok := doc["alerts"].([]any)
+	if !ok {
+		return nil, invalid(src, "alerts", "is not a list")
+	}
+	out := make([]map[string]any, len(list))
+	for i, v := range list {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, invalid(src, fmt.Sprintf("alerts[%d]", i), "is not an object")
+		}
+		out[i] = m
+	}
+	return out, nil
+}
+
+// readPromAlert maps what Alertmanager and Grafana alerts share: status, labels, annotations and times.
+func readPromAlert(src option.Source, doc, item map[string]any, i int, received time.Time) (Alert, error) {
+	field := func(k string) string { return fmt.Sprintf("alerts[%d].%s", i, k) }
+	labels, err := stringMap(src, item, "labels", field("labels"))
+	if err != nil {
+		return Alert{}, err
+	}
+	annotations, err := stringMap(src, item, "annotations", field("annotations"))
+	if err != nil {
+		return Alert{}, err
+	}
+	status := firstNonEmpty(str(item, "status"), str(doc, "status"))
+	a := Alert{Scope: item, Level: strings.TrimSpace(labels["severity"])}
+	a.Type = event.Alert
+	if strings.EqualFold(status, "resolved") {
+		a.Type = event.Recovery
+	}
+	a.Severity = alertmanagerLevels[strings.ToLower(a.Level)]
+
+	starts, hasStart, bad := timeField(item, "startsAt")
+	if bad {
+		return Alert{}, invalid(src, field("startsAt"), "%q is not an RFC 3339 time", shorten(text(item["startsAt"])))
+	}
+	ends, hasEnd, bad := timeField(item, "endsAt")
+	if bad {
+		return Alert{}, invalid(src, field("endsAt"), "%q is not an RFC 3339 time", shorten(text(item["endsAt"])))
+	}
+	hasEnd = hasEnd && !ends.Equal(zeroTime) // Alertmanager writes year 1 for "not ended"
+	switch {
+	case a.Type == event.Recovery && hasEnd:
+		a.OccurredAt = ends
+	case hasStart:
+		a.OccurredAt = starts
+	default:
+		a.OccurredAt = received
+	}
+
+	a.Title = firstNonEmpty(strings.TrimSpace(annotations["summary"]), labels["alertname"])
+	a.Description = firstNonEmpty(annotations["description"], annotations["message"])
+	a.Rule = labels["alertname"]
+	for _, l := range resourceLabels {
+		if v := labels[l]; v != "" {
+			a.Resource = event.Resource{ID: v, Type: l, Name: v}
+			break
+		}
+	}
+
+	info := make(map[string]string, len(labels)+len(annotations)+8)
+	for k, v := range labels {
+		info["labels."+k] = v
+	}
+	for k, v := range annotations {
+		info["annotations."+k] = v
+	}
+	info["status"] = status
+	for _, k := range []string{"fingerprint", "generatorURL", "startsAt"} {
+		if v := str(item, k); v != "" {
+			info[k] = v
+		}
+	}
+	if hasEnd {
+		info["endsAt"] = str(item, "endsAt")
+	}
+	for _, k := range []string{"receiver", "externalURL", "groupKey"} {
+		if v := str(doc, k); v != "" {
+			info[k] = v
+		}
+	}
+	if n, ok := doc["truncatedAlerts"].(float64); ok && n > 0 {
+		info["truncatedAlerts"] = event.FormatNumber(n) // alerts Alertmanager dropped from this notification
+	}
+	a.AdditionalInfo = info
+	return a, nil
+}
+
+// stringMap reads a map of strings (labels, annotations); absent is empty, any other shape is an error.
+func stringMap(src option.Source, m map[string]any, key, field string) (map[string]string, error) {
+	raw, present := m[key]
+	if !present || raw == nil {
+		return map[string]string{}, nil
+	}
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		return nil, invalid(src, field, "is not an object")
+	}
+	out := make(map[string]string, len(obj))
+	for k, v := range obj {
+		out[k] = text(v)
+	}
+	return out, nil
+}
+
+// labelFingerprint is Alertmanager's own fingerprint of a label set (FNV-1a over the sorted labels), so an
+// older Alertmanager that sends none gets the key a newer one would send.
+func labelFingerprint(labels map[string]any) string {
+	ls := make(model.LabelSet, len(labels))
+	for k, v := range labels {
+		ls[model.LabelName(k)] = model.LabelValue(text(v))
+	}
+	return ls.Fingerprint().String()
+}
+
+// sortedLabelText writes labels as "k=v" lines in name order, a stable text to hash.
+func sortedLabelText(labels map[string]any) string {
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k + "=" + text(labels[k]) + "\n")
+	}
+	return b.String()
+}

@@ -1,0 +1,65 @@
+package source
+
+import (
+	"strings"
+	"time"
+
+	"github.com/monhook/monhook/domain/event"
+	"github.com/monhook/monhook/domain/option"
+)
+
+// isGeneric: a body already in Cloudforet's event shape carries its key or its type, keys no other format has.
+func isGeneric(doc map[string]any) bool { return hasAny(doc, "event_key", "event_type") }
+
+// parseGeneric reads a body in event shape (Cloudforet api-direct). Key and title are checked after
+// convert_data, which may supply them.
+func parseGeneric(doc map[string]any, received time.Time) ([]Alert, error) {
+	a := Alert{Scope: doc}
+	a.Key = text(doc["event_key"])
+	a.Title = text(doc["title"])
+	a.Description = text(doc["description"])
+	a.Rule = text(doc["rule"])
+	a.ImageURL = text(doc["image_url"])
+	a.Provider = text(doc["provider"])
+	a.Account = text(doc["account"])
+	a.Type = event.Alert
+	if v := text(doc["event_type"]); v != "" {
+		t, ok := parseType(v)
+		if !ok {
+			return nil, invalid(option.Generic, "event_type", "%q is not ALERT or RECOVERY", shorten(v))
+		}
+		a.Type = t
+	}
+	if v := strings.TrimSpace(text(doc["severity"])); v != "" {
+		s := event.Severity(strings.ToUpper(v))
+		if !s.Valid() {
+			return nil, invalid(option.Generic, "severity", "%q is not one of CRITICAL, ERROR, WARNING, INFO, NOT_AVAILABLE, NONE", shorten(v))
+		}
+		a.Severity, a.Level = s, v
+	}
+	a.OccurredAt = received
+	if t, ok := parseGenericTime(text(doc["occurred_at"])); ok {
+		a.OccurredAt = t
+	}
+	if r, ok := doc["resource"].(map[string]any); ok {
+		a.Resource = event.Resource{ID: text(r["resource_id"]), Type: text(r["resource_type"]), Name: text(r["name"])}
+	}
+	info := map[string]string{}
+	if m, ok := doc["additional_info"].(map[string]any); ok {
+		for k, v := range m {
+			info[k] = text(v)
+		}
+	}
+	a.AdditionalInfo = info
+	return []Alert{a}, nil
+}
+
+// parseGenericTime reads occurred_at as api-direct users write it: RFC 3339, or the same without a zone, which
+// is taken as UTC. Anything else falls back to the time of receipt.
+func parseGenericTime(s string) (time.Time, bool) {
+	if t, ok := parseTime(s); ok {
+		return t, true
+	}
+	t, err := time.Parse("2006-01-02T15:04:05.999999999", strings.TrimSpace(s))
+	return t.UTC(), err == nil
+}
