@@ -60,7 +60,7 @@ var usage = map[string]string{
 	"log_level":         "least severe level logged: debug, info, warn or error",
 	"log_format":        "log line encoding: json or text",
 	"max_recv_msg_size": "largest gRPC request accepted, in bytes",
-	"max_options_depth": "plugin options nested deeper than this are rejected",
+	"max_options_depth": "plugin options and webhook bodies nested deeper than this are rejected",
 	"max_options_size":  "largest plugin options accepted, in bytes of encoded options",
 }
 
