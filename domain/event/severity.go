@@ -1,6 +1,8 @@
 // Package event holds the normalized event that every source is mapped to.
 package event
 
+import "slices"
+
 // Severity is an event's urgency, spelled as Cloudforet's EventInfo.Severity enum names it.
 type Severity string
 
@@ -21,11 +23,4 @@ var severities = []Severity{Critical, Error, Warning, Info, NotAvailable, None}
 func Severities() []Severity { return append([]Severity(nil), severities...) }
 
 // Valid reports whether s is one of Severities.
-func (s Severity) Valid() bool {
-	for _, v := range severities {
-		if s == v {
-			return true
-		}
-	}
-	return false
-}
+func (s Severity) Valid() bool { return slices.Contains(severities, s) }

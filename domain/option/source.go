@@ -1,5 +1,7 @@
 package option
 
+import "slices"
+
 // Source names the payload format that Event.parse reads.
 type Source string
 
@@ -27,11 +29,4 @@ func Sources() []Source { return append([]Source(nil), sources...) }
 func sourceValues() []Source { return append([]Source{Auto}, sources...) }
 
 // Valid reports whether s is a value the source option accepts.
-func (s Source) Valid() bool {
-	for _, v := range sourceValues() {
-		if s == v {
-			return true
-		}
-	}
-	return false
-}
+func (s Source) Valid() bool { return s == Auto || slices.Contains(sources, s) }
