@@ -2,17 +2,24 @@ package application
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/monhook/monhook/domain/option"
 	"github.com/monhook/monhook/domain/source"
 )
 
-// Confirmer completes an AWS SNS subscription handshake for a payload that asks for one.
+// Confirmer completes an AWS SNS subscription handshake for a payload that asks for one. It refuses, with an
+// error, a URL that is not the topic's own SNS confirmation URL.
 type Confirmer interface {
-	Confirm(ctx context.Context, subscribeURL string) error
+	Confirm(ctx context.Context, sub source.Subscription) error
 }
+
+// ConfirmError says a subscription was not confirmed; the payload is answered with it.
+type ConfirmError struct{ Err error }
+
+func (e *ConfirmError) Error() string { return "The subscription was not confirmed: " + e.Err.Error() }
+
+func (e *ConfirmError) Unwrap() error { return e.Err }
 
 // Clock tells the time a payload was received, for sources whose bodies carry no time of their own.
 type Clock interface {
@@ -44,9 +51,9 @@ func (uc *Parse) Handle(ctx context.Context, rawOptions, data map[string]any) (s
 	if err != nil {
 		return source.Result{}, err
 	}
-	if res.ConfirmURL != "" {
-		if err := uc.confirmer.Confirm(ctx, res.ConfirmURL); err != nil {
-			return source.Result{}, fmt.Errorf("confirm subscription: %w", err)
+	if res.Confirm != nil {
+		if err := uc.confirmer.Confirm(ctx, *res.Confirm); err != nil {
+			return source.Result{}, &ConfirmError{Err: err}
 		}
 	}
 	return res, nil

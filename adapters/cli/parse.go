@@ -17,14 +17,22 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	grpcadapter "github.com/monhook/monhook/adapters/grpc"
-	"github.com/monhook/monhook/adapters/sns"
 	"github.com/monhook/monhook/application"
+	"github.com/monhook/monhook/domain/source"
 )
 
 // fixedClock reports the time of receipt the operator asked for.
 type fixedClock time.Time
 
 func (c fixedClock) Now() time.Time { return time.Time(c) }
+
+// offlineConfirmer reports a subscription confirmation instead of making it: the CLI never goes on the network.
+type offlineConfirmer struct{ log *slog.Logger }
+
+func (c offlineConfirmer) Confirm(ctx context.Context, sub source.Subscription) error {
+	c.log.WarnContext(ctx, "subscription confirmation: not confirmed offline", "topic", sub.TopicArn)
+	return nil
+}
 
 // ParseCommand is `monhook parse`: Event.parse offline, printing what Cloudforet would read from the gRPC answer.
 func ParseCommand() *cobra.Command {
@@ -56,7 +64,7 @@ func ParseCommand() *cobra.Command {
 				return err
 			}
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-			uc := application.NewParse(sns.NewLogConfirmer(log), fixedClock(received))
+			uc := application.NewParse(offlineConfirmer{log}, fixedClock(received))
 			out, err := Parse(cmd.Context(), uc, log, opts, data)
 			if err != nil {
 				return err

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/monhook/monhook/application"
 	"github.com/monhook/monhook/domain/option"
 	"github.com/monhook/monhook/domain/source"
 )
@@ -23,7 +24,10 @@ func ToStatus(log *slog.Logger, err error) error {
 		ip *source.InvalidPayloadError
 		up *source.UnsupportedPayloadError
 	)
+	var ce *application.ConfirmError
 	switch {
+	case errors.As(err, &ce):
+		return status.Error(codes.FailedPrecondition, "ERROR_SUBSCRIPTION_NOT_CONFIRMED: "+ce.Error())
 	case errors.As(err, &ip):
 		return status.Error(codes.InvalidArgument, "ERROR_INVALID_PAYLOAD: "+ip.Error())
 	case errors.As(err, &up):

@@ -37,6 +37,9 @@ func (s *eventServer) Parse(ctx context.Context, req *pluginpb.ParseRequest) (*p
 	if err != nil {
 		return nil, ToStatus(s.log, err)
 	}
+	if res.Notice != "" {
+		s.log.InfoContext(ctx, res.Notice, "source", string(res.Source))
+	}
 	return EventsInfo(res.Events), nil
 }
 

@@ -1,7 +1,9 @@
 package grpc
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/monhook/monhook/domain/source"
 	pluginpb "github.com/monhook/monhook/proto/spaceone/api/monitoring/plugin"
 )
 
@@ -74,7 +77,7 @@ func TestParseErrors(t *testing.T) {
 		{"no data", &pluginpb.ParseRequest{Options: empty}, "ERROR_REQUIRED_PARAMETER: Required parameter. (key = data)"},
 		{"no options", &pluginpb.ParseRequest{Data: fixture(t, "alertmanager/zulip-firing-two-alerts.json")}, "ERROR_REQUIRED_PARAMETER: Required parameter. (key = options)"},
 		{"bad options", &pluginpb.ParseRequest{Options: mustStruct(t, map[string]any{"source": "x"}), Data: empty}, "ERROR_INVALID_PARAMETER: Parameter is invalid. (key = options.source, reason = "},
-		{"unsupported", &pluginpb.ParseRequest{Options: empty, Data: mustStruct(t, map[string]any{"hello": "world"})}, "ERROR_UNSUPPORTED_PAYLOAD: The payload matches none of the supported sources (tried grafana, alertmanager, grafana_legacy, generic). Set options.source"},
+		{"unsupported", &pluginpb.ParseRequest{Options: empty, Data: mustStruct(t, map[string]any{"hello": "world"})}, "ERROR_UNSUPPORTED_PAYLOAD: The payload matches none of the supported sources (tried aws_sns, azure_monitor, google_cloud_monitoring, datadog, grafana, alertmanager, grafana_legacy, generic). Set options.source"},
 		{"invalid", &pluginpb.ParseRequest{Options: mustStruct(t, map[string]any{"source": "alertmanager"}), Data: mustStruct(t, map[string]any{"alerts": "x"})}, "ERROR_INVALID_PAYLOAD: The alertmanager payload cannot be read: alerts is not a list."},
 		{"data too deep", &pluginpb.ParseRequest{Options: empty, Data: mustStruct(t, nested(40))}, "ERROR_INVALID_PARAMETER: Parameter is invalid. (key = data, reason = nests deeper than 32 levels)"},
 	}
@@ -92,7 +95,7 @@ func TestParseErrors(t *testing.T) {
 func TestParseHandsSubscriptionURLToTheConfirmer(t *testing.T) {
 	c := &recordingConfirmer{}
 	ts := serveWith(t, c)
-	data := mustStruct(t, map[string]any{"Type": "SubscriptionConfirmation", "SubscribeURL": "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription"})
+	data := mustStruct(t, map[string]any{"Kind": "SubscriptionConfirmation", "SubscribeURL": "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription"})
 	got, err := pluginpb.NewEventClient(ts.conn).Parse(callCtx(t), &pluginpb.ParseRequest{Options: mustStruct(t, map[string]any{"confirm_url": "SubscribeURL"}), Data: data})
 	if err != nil {
 		t.Fatal(err)
@@ -104,5 +107,23 @@ func TestParseHandsSubscriptionURLToTheConfirmer(t *testing.T) {
 	defer c.mu.Unlock()
 	if len(c.urls) != 1 || !strings.HasPrefix(c.urls[0], "https://sns.us-east-1.amazonaws.com/") {
 		t.Errorf("confirmer got %q", c.urls)
+	}
+}
+
+// refusingConfirmer refuses every subscription, as the SNS adapter does a hostile URL.
+type refusingConfirmer struct{}
+
+func (refusingConfirmer) Confirm(context.Context, source.Subscription) error {
+	return errors.New("its host is not SNS's for region us-east-1")
+}
+
+func TestParseReportsARefusedConfirmation(t *testing.T) {
+	ts := serveWith(t, refusingConfirmer{})
+	_, err := pluginpb.NewEventClient(ts.conn).Parse(callCtx(t), &pluginpb.ParseRequest{
+		Options: mustStruct(t, map[string]any{}), Data: fixture(t, "aws_sns/subscription-confirmation.json")})
+	st := status.Convert(err)
+	want := "ERROR_SUBSCRIPTION_NOT_CONFIRMED: The subscription was not confirmed: its host is not SNS's for region us-east-1"
+	if st.Code() != codes.FailedPrecondition || st.Message() != want {
+		t.Errorf("got %v %q", st.Code(), st.Message())
 	}
 }

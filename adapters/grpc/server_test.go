@@ -31,6 +31,7 @@ import (
 	"github.com/monhook/monhook/application"
 	"github.com/monhook/monhook/domain/option"
 	"github.com/monhook/monhook/domain/plugin"
+	"github.com/monhook/monhook/domain/source"
 	corepb "github.com/monhook/monhook/proto/spaceone/api/core/v1"
 	pluginpb "github.com/monhook/monhook/proto/spaceone/api/monitoring/plugin"
 )
@@ -92,10 +93,10 @@ type recordingConfirmer struct {
 	urls []string
 }
 
-func (c *recordingConfirmer) Confirm(_ context.Context, u string) error {
+func (c *recordingConfirmer) Confirm(_ context.Context, sub source.Subscription) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.urls = append(c.urls, u)
+	c.urls = append(c.urls, sub.URL)
 	return nil
 }
 

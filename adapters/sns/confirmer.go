@@ -1,37 +1,138 @@
-// Package sns handles AWS SNS subscription confirmations on the application's behalf.
+// Package sns completes AWS SNS subscription handshakes on the application's behalf, and refuses to fetch any
+// URL that is not the topic's own SNS confirmation URL.
 package sns
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
+	"strings"
+	"time"
 
 	"go.uber.org/fx"
 
 	"github.com/monhook/monhook/application"
+	"github.com/monhook/monhook/domain/source"
 )
 
-// LogConfirmer records a subscription confirmation instead of completing it: this version never makes an
-// outbound request on a payload's word. The operator can confirm by opening the logged URL.
-type LogConfirmer struct{ log *slog.Logger }
+// DefaultHosts are the hosts a SubscribeURL may name; {region} stands for the region of the topic's ARN.
+var DefaultHosts = []string{"sns.{region}.amazonaws.com", "sns.{region}.amazonaws.com.cn"}
 
-// NewLogConfirmer returns a LogConfirmer writing to log.
-func NewLogConfirmer(log *slog.Logger) *LogConfirmer { return &LogConfirmer{log: log} }
+const (
+	timeout = 5 * time.Second
+	// maxBody bounds what is read of SNS's answer: it is only drained, never used.
+	maxBody = 64 << 10
+)
 
-// Confirm logs the URL's host, and the URL itself, cut to 200 characters, for a person to act on.
-func (c *LogConfirmer) Confirm(ctx context.Context, subscribeURL string) error {
-	host := ""
-	if u, err := url.Parse(subscribeURL); err == nil {
-		host = u.Host
+// Confirmer confirms a subscription by one HTTPS GET of its SubscribeURL, only when that URL is the topic's own
+// SNS confirmation URL: https, an allowed host for the topic's region, Action=ConfirmSubscription and the
+// topic's ARN in the query. Redirects are not followed. Anything else is refused and logged, never fetched;
+// the Cloudforet plugins fetch whatever URL a body names, which lets any sender make them request any address.
+type Confirmer struct {
+	client *http.Client
+	hosts  []string
+	log    *slog.Logger
+}
+
+// NewConfirmer returns a Confirmer for AWS's SNS hosts.
+func NewConfirmer(log *slog.Logger) *Confirmer {
+	return NewConfirmerFor(&http.Client{Timeout: timeout}, DefaultHosts, log)
+}
+
+// NewConfirmerFor returns a Confirmer that allows hosts (with {region} filled in from the topic) and requests
+// through client, whose redirects it turns off.
+func NewConfirmerFor(client *http.Client, hosts []string, log *slog.Logger) *Confirmer {
+	c := *client
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if c.Timeout == 0 {
+		c.Timeout = timeout
 	}
-	shown := subscribeURL
-	if r := []rune(shown); len(r) > 200 {
-		shown = string(r[:200]) + "…"
+	return &Confirmer{client: &c, hosts: hosts, log: log}
+}
+
+// ErrRefused says a SubscribeURL failed the checks and was not requested.
+var ErrRefused = errors.New("the SubscribeURL is not this topic's SNS confirmation URL, so it was not requested")
+
+// Confirm checks sub and, when it passes, requests its URL.
+func (c *Confirmer) Confirm(ctx context.Context, sub source.Subscription) error {
+	u, err := c.check(sub)
+	if err != nil {
+		c.log.WarnContext(ctx, "subscription URL refused", "reason", err.Error(), "host", hostOf(sub.URL))
+		return fmt.Errorf("%w: %v", ErrRefused, err)
 	}
-	c.log.WarnContext(ctx, "subscription confirmation received and not confirmed; open the URL to confirm it",
-		"host", host, "subscribe_url", shown)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("request to %s failed: %w", u.Host, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("%s answered %s", u.Host, resp.Status)
+	}
+	c.log.InfoContext(ctx, "subscription confirmed", "topic", u.Query().Get("TopicArn"))
 	return nil
 }
 
-// Module offers the LogConfirmer as the application's Confirmer.
-var Module = fx.Module("sns", fx.Provide(fx.Annotate(NewLogConfirmer, fx.As(new(application.Confirmer)))))
+// check returns the URL to request, or why it must not be requested.
+func (c *Confirmer) check(sub source.Subscription) (*url.URL, error) {
+	u, err := url.Parse(sub.URL)
+	if err != nil {
+		return nil, errors.New("it is not a URL")
+	}
+	if u.Scheme != "https" {
+		return nil, fmt.Errorf("its scheme is %q, not https", u.Scheme)
+	}
+	if u.User != nil {
+		return nil, errors.New("it carries user information")
+	}
+	q := u.Query()
+	if q.Get("Action") != "ConfirmSubscription" {
+		return nil, errors.New("its Action is not ConfirmSubscription")
+	}
+	topic := q.Get("TopicArn")
+	if topic == "" || (sub.TopicArn != "" && topic != sub.TopicArn) {
+		return nil, errors.New("its TopicArn is not the notification's topic")
+	}
+	region, ok := topicRegion(topic)
+	if !ok {
+		return nil, errors.New("its TopicArn is not an SNS topic ARN")
+	}
+	for _, h := range c.hosts {
+		if strings.EqualFold(u.Host, strings.ReplaceAll(h, "{region}", region)) {
+			return u, nil
+		}
+	}
+	return nil, fmt.Errorf("its host is not SNS's for region %s", region)
+}
+
+// topicRegion reads the region of an SNS topic ARN: arn:<partition>:sns:<region>:<account>:<name>.
+func topicRegion(arn string) (string, bool) {
+	parts := strings.Split(arn, ":")
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "sns" || parts[3] == "" {
+		return "", false
+	}
+	for _, r := range parts[3] {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return "", false
+		}
+	}
+	return parts[3], true
+}
+
+func hostOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Host
+	}
+	return ""
+}
+
+// Module offers the Confirmer as the application's Confirmer.
+var Module = fx.Module("sns", fx.Provide(fx.Annotate(NewConfirmer, fx.As(new(application.Confirmer)))))

@@ -15,13 +15,22 @@ type parser struct {
 	parse  func(doc map[string]any, received time.Time) ([]Alert, error)
 }
 
-// parsers in detection order, most specific first: a Grafana body also has Alertmanager's alerts and groupKey,
-// and generic matches any body in event shape, so it comes last.
-var parsers = []parser{
-	{option.Grafana, isGrafana, parseGrafana},
-	{option.Alertmanager, isAlertmanager, parseAlertmanager},
-	{option.GrafanaLegacy, isGrafanaLegacy, parseGrafanaLegacy},
-	{option.Generic, isGeneric, parseGeneric},
+// parsers in detection order, most specific first: envelopes (SNS, Azure's schemaId, Google's incident) before
+// what they may carry; a Grafana body also has Alertmanager's alerts and groupKey; generic matches any body in
+// event shape, so it comes last. It is set in init because the SNS parser detects the body inside an envelope.
+var parsers []parser
+
+func init() {
+	parsers = []parser{
+		{option.AWSSNS, isAWSSNS, parseAWSSNS},
+		{option.AzureMonitor, isAzureMonitor, parseAzureMonitor},
+		{option.GoogleCloudMonitoring, isGoogleCloudMonitoring, parseGoogleCloudMonitoring},
+		{option.Datadog, isDatadog, parseDatadog},
+		{option.Grafana, isGrafana, parseGrafana},
+		{option.Alertmanager, isAlertmanager, parseAlertmanager},
+		{option.GrafanaLegacy, isGrafanaLegacy, parseGrafanaLegacy},
+		{option.Generic, isGeneric, parseGeneric},
+	}
 }
 
 // Supported lists the sources that have a parser, in the order of option.Sources.

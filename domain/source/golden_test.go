@@ -25,6 +25,9 @@ const testdata = "../../test/testdata"
 // wire renders events as Cloudforet reads the gRPC answer (MessageToDict with proto field names): empty strings
 // and the NONE severity are absent, resource and additional_info always present.
 func wire(events []event.Event) map[string]any {
+	if len(events) == 0 {
+		return map[string]any{} // an empty repeated field is absent
+	}
 	results := make([]any, 0, len(events))
 	for _, e := range events {
 		m := map[string]any{}

@@ -3,6 +3,7 @@ package source
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"maps"
 	"strconv"
@@ -21,12 +22,29 @@ type Alert struct {
 	Scope map[string]any // the alert's own object; templates and key fields look here before the whole payload
 }
 
-// Result is what one payload gives: events, or a subscription URL to confirm instead.
+// Result is what one payload gives: events, or a subscription to confirm instead.
 type Result struct {
-	Source     option.Source // the format read, detected or configured; "" for a confirmation
-	Events     []event.Event
-	ConfirmURL string
+	Source  option.Source // the format read, detected or configured; "" when options.confirm_url matched
+	Events  []event.Event
+	Confirm *Subscription // set when the payload asks for a subscription to be confirmed; Events is then empty
+	Notice  string        // what an operator should know of a payload that gives no events, for the log
 }
+
+// Subscription is an AWS SNS subscription waiting for confirmation. TopicArn is the envelope's, "" when the URL
+// came from options.confirm_url alone.
+type Subscription struct {
+	URL      string
+	TopicArn string
+}
+
+// outcome is how a parser answers a payload that is not an alert: a confirmation request or a notice. Normalize
+// turns it into the Result.
+type outcome struct {
+	confirm *Subscription
+	notice  string
+}
+
+func (o *outcome) Error() string { return "not an alert: " + o.notice }
 
 // Normalize turns one payload, received at received, into events, applying the options in their documented
 // order: message_root, load_json, confirm_url, the source parser, convert_data, event_key_fields, severity_map,
@@ -42,7 +60,7 @@ func Normalize(opts option.Options, data map[string]any, received time.Time) (Re
 	if opts.ConfirmURL != "" {
 		if u, ok := lookupPath(doc, opts.ConfirmURL); ok {
 			if s, ok := u.(string); ok && s != "" {
-				return Result{ConfirmURL: s}, nil
+				return Result{Confirm: &Subscription{URL: s, TopicArn: str(doc, "TopicArn")}}, nil
 			}
 		}
 	}
@@ -51,6 +69,10 @@ func Normalize(opts option.Options, data map[string]any, received time.Time) (Re
 		return Result{}, err
 	}
 	alerts, err := p.parse(doc, received)
+	var o *outcome
+	if errors.As(err, &o) {
+		return Result{Source: p.source, Confirm: o.confirm, Notice: o.notice}, nil
+	}
 	if err != nil {
 		return Result{}, err
 	}

@@ -30,6 +30,22 @@ func normalize(t *testing.T, raw map[string]any, data map[string]any) []event.Ev
 	return res.Events
 }
 
+// parseOne parses doc with auto-detection and returns its only event, failing unless src read it.
+func parseOne(t *testing.T, src option.Source, opts, doc map[string]any) event.Event {
+	t.Helper()
+	if opts == nil {
+		opts = map[string]any{}
+	}
+	res, err := source.Normalize(mustOptions(t, opts), doc, received)
+	if err != nil {
+		t.Fatalf("Normalize: %v", err)
+	}
+	if res.Source != src || len(res.Events) != 1 {
+		t.Fatalf("read as %q with %d events, want one %s event", res.Source, len(res.Events), src)
+	}
+	return res.Events[0]
+}
+
 func amAlert(status string, labels map[string]any) map[string]any {
 	return map[string]any{"status": status, "labels": labels, "annotations": map[string]any{},
 		"startsAt": "2024-05-01T10:00:00Z", "endsAt": "2024-05-01T10:05:00.5+02:00"}
@@ -154,7 +170,7 @@ func TestOptionsApplyInOrder(t *testing.T) {
 func TestConfirmURLStopsBeforeParsing(t *testing.T) {
 	res, err := source.Normalize(mustOptions(t, map[string]any{"confirm_url": "SubscribeURL"}),
 		map[string]any{"Type": "SubscriptionConfirmation", "SubscribeURL": "https://example/confirm"}, received)
-	if err != nil || res.ConfirmURL != "https://example/confirm" || len(res.Events) != 0 {
+	if err != nil || res.Confirm == nil || res.Confirm.URL != "https://example/confirm" || len(res.Events) != 0 {
 		t.Errorf("Normalize = %+v, %v", res, err)
 	}
 }
@@ -183,7 +199,11 @@ func TestAutoReadsAMappedUnknownBodyAsGeneric(t *testing.T) {
 func TestUnsupportedNamesWhatWasTried(t *testing.T) {
 	_, err := source.Normalize(mustOptions(t, map[string]any{}), map[string]any{"foo": "bar"}, received)
 	var up *source.UnsupportedPayloadError
-	if !errors.As(err, &up) || !strings.Contains(err.Error(), "tried grafana, alertmanager, grafana_legacy, generic") ||
+	var tried []string
+	for _, s := range source.DetectionOrder() {
+		tried = append(tried, string(s))
+	}
+	if !errors.As(err, &up) || !strings.Contains(err.Error(), "tried "+strings.Join(tried, ", ")) ||
 		!strings.Contains(err.Error(), "options.source") || !strings.Contains(err.Error(), "options.convert_data") {
 		t.Errorf("error %v", err)
 	}
@@ -238,5 +258,15 @@ func TestMissingOptionalFields(t *testing.T) {
 	e := got[0]
 	if e.Title == "" || e.Key == "" || e.Type != event.Alert || !e.OccurredAt.Equal(received) || e.Severity != event.NotAvailable {
 		t.Errorf("event from an empty alert: %+v", e)
+	}
+}
+
+func TestEpochsKeepTheirFractions(t *testing.T) {
+	body := map[string]any{"event_key": "k", "title": "t", "ms": 1591216985123.0, "s": 1591216985.5}
+	for tpl, want := range map[string]string{"{{ ms }}": "2020-06-03T20:43:05.123Z", "{{ s }}": "2020-06-03T20:43:05.5Z"} {
+		got := normalize(t, map[string]any{"convert_data": map[string]any{"occurred_at": tpl}}, body)[0]
+		if s := event.FormatTime(got.OccurredAt); s != want {
+			t.Errorf("%s: %s, want %s", tpl, s, want)
+		}
 	}
 }

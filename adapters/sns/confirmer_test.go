@@ -1,0 +1,139 @@
+package sns_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/monhook/monhook/adapters/sns"
+	"github.com/monhook/monhook/domain/source"
+)
+
+const topic = "arn:aws:sns:us-east-1:123456789012:alerts"
+
+// snsStub stands in for SNS: a TLS server on loopback that counts every request it gets.
+type snsStub struct {
+	*httptest.Server
+	requests atomic.Int32
+}
+
+func newStub(t *testing.T, h http.HandlerFunc) *snsStub {
+	s := &snsStub{}
+	s.Server = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.requests.Add(1)
+		h(w, r)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *snsStub) host() string { return strings.TrimPrefix(s.URL, "https://") }
+
+func confirmURL(host, topicArn string) string {
+	return "https://" + host + "/?Action=ConfirmSubscription&TopicArn=" + url.QueryEscape(topicArn) + "&Token=abc"
+}
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func TestConfirmsTheTopicsOwnURL(t *testing.T) {
+	var got *http.Request
+	stub := newStub(t, func(w http.ResponseWriter, r *http.Request) {
+		got = r
+		_, _ = io.WriteString(w, "<ConfirmSubscriptionResponse/>")
+	})
+	c := sns.NewConfirmerFor(stub.Client(), []string{stub.host()}, quiet())
+	if err := c.Confirm(context.Background(), source.Subscription{URL: confirmURL(stub.host(), topic), TopicArn: topic}); err != nil {
+		t.Fatal(err)
+	}
+	if stub.requests.Load() != 1 || got.Method != http.MethodGet || got.URL.Query().Get("Token") != "abc" {
+		t.Errorf("requests %d, last %v", stub.requests.Load(), got)
+	}
+}
+
+// TestHostileURLsAreNeverRequested sends URLs an attacker would put in a body: none may reach any server.
+func TestHostileURLsAreNeverRequested(t *testing.T) {
+	stub := newStub(t, func(w http.ResponseWriter, _ *http.Request) {})
+	c := sns.NewConfirmerFor(stub.Client(), []string{stub.host()}, quiet())
+	plain := strings.Replace(confirmURL(stub.host(), topic), "https://", "http://", 1)
+	hostile := []source.Subscription{
+		{URL: plain, TopicArn: topic},                                                                        // http
+		{URL: confirmURL("169.254.169.254", topic), TopicArn: topic},                                         // cloud metadata address
+		{URL: confirmURL("127.0.0.1:1", topic), TopicArn: topic},                                             // loopback, other port
+		{URL: confirmURL("localhost"+stub.host()[strings.Index(stub.host(), ":"):], topic), TopicArn: topic}, // same port, other name
+		{URL: confirmURL("evil.example.com", topic), TopicArn: topic},                                        // other host
+		{URL: confirmURL(stub.host(), "arn:aws:sns:us-east-1:999999999999:other"), TopicArn: topic},          // other topic
+		{URL: "https://" + stub.host() + "/?Action=Unsubscribe&TopicArn=" + topic, TopicArn: topic},          // other action
+		{URL: "https://" + stub.host() + "/?Action=ConfirmSubscription", TopicArn: topic},                    // no topic
+		{URL: confirmURL(stub.host(), "arn:aws:s3:::bucket")},                                                // not an SNS topic
+		{URL: "https://user:pw@" + stub.host() + "/?Action=ConfirmSubscription&TopicArn=" + topic, TopicArn: topic},
+		{URL: "::not a url", TopicArn: topic},
+	}
+	for _, sub := range hostile {
+		if err := c.Confirm(context.Background(), sub); !errors.Is(err, sns.ErrRefused) {
+			t.Errorf("%q: error %v, want ErrRefused", sub.URL, err)
+		}
+	}
+	if n := stub.requests.Load(); n != 0 {
+		t.Errorf("%d requests reached a server", n)
+	}
+}
+
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	elsewhere := newStub(t, func(w http.ResponseWriter, _ *http.Request) {})
+	stub := newStub(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+"/latest/meta-data", http.StatusFound)
+	})
+	c := sns.NewConfirmerFor(stub.Client(), []string{stub.host()}, quiet())
+	err := c.Confirm(context.Background(), source.Subscription{URL: confirmURL(stub.host(), topic), TopicArn: topic})
+	if err == nil || !strings.Contains(err.Error(), "302") {
+		t.Errorf("error %v, want the redirect reported as a failure", err)
+	}
+	if elsewhere.requests.Load() != 0 {
+		t.Error("the redirect was followed")
+	}
+}
+
+func TestProductionHostsFollowTheTopicsRegion(t *testing.T) {
+	// The default client would go to AWS; a refused URL never gets that far, and an allowed one is seen to try
+	// the expected host by the transport below, which answers instead of the network.
+	var asked []string
+	client := &http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
+		asked = append(asked, r.URL.Host)
+		return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader("")), Request: r}, nil
+	})}
+	c := sns.NewConfirmerFor(client, sns.DefaultHosts, quiet())
+	ok := []source.Subscription{
+		{URL: confirmURL("sns.us-east-1.amazonaws.com", topic), TopicArn: topic},
+		{URL: confirmURL("sns.cn-north-1.amazonaws.com.cn", "arn:aws-cn:sns:cn-north-1:123456789012:t"), TopicArn: "arn:aws-cn:sns:cn-north-1:123456789012:t"},
+		{URL: confirmURL("sns.eu-west-1.amazonaws.com", "arn:aws:sns:eu-west-1:123456789012:t")}, // confirm_url: topic from the query
+	}
+	for _, sub := range ok {
+		if err := c.Confirm(context.Background(), sub); err != nil {
+			t.Errorf("%s: %v", sub.URL, err)
+		}
+	}
+	refused := []source.Subscription{
+		{URL: confirmURL("sns.eu-west-1.amazonaws.com", topic), TopicArn: topic}, // region of another topic
+		{URL: confirmURL("sns.us-east-1.amazonaws.com.evil.com", topic), TopicArn: topic},
+		{URL: confirmURL("sns.us-east-1.amazonaws.com:8443", topic), TopicArn: topic},
+	}
+	for _, sub := range refused {
+		if err := c.Confirm(context.Background(), sub); !errors.Is(err, sns.ErrRefused) {
+			t.Errorf("%s: error %v, want ErrRefused", sub.URL, err)
+		}
+	}
+	if len(asked) != len(ok) {
+		t.Errorf("requests went to %v", asked)
+	}
+}
+
+type roundTrip func(*http.Request) (*http.Response, error)
+
+func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
