@@ -1,0 +1,143 @@
+package e2e_test
+
+import (
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+)
+
+// receivedInGolden is the time of receipt the golden files were made with; the binary uses the real clock.
+const receivedInGolden = "2026-01-02T03:04:05Z"
+
+// TestParseAnswersEveryFixtureAsTheGoldenFile sends every real body through the reflection-only client, as
+// Cloudforet does, with default options, and compares the answer with the golden file a reviewer reads.
+func TestParseAnswersEveryFixtureAsTheGoldenFile(t *testing.T) {
+	srv := startServer(t)
+	c := dial(t, srv.addr)
+	files, err := filepath.Glob("testdata/payloads/*/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatal("no fixtures")
+	}
+	for _, file := range files {
+		name := filepath.Base(filepath.Dir(file)) + "/" + filepath.Base(file)
+		if name == "aws_sns/subscription-confirmation.json" {
+			continue // it would be confirmed at AWS; the confirmer's own tests cover it on loopback
+		}
+		t.Run(name, func(t *testing.T) {
+			body, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var golden map[string]any
+			b, err := os.ReadFile(filepath.Join("testdata/golden", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(b, &golden); err != nil {
+				t.Fatal(err)
+			}
+			req := `{"options": {}, "data": ` + string(body) + `}`
+			if want, refused := golden["error"].(string); refused {
+				e := c.mustFail(t, "Event.parse", req)
+				if e.code != codes.InvalidArgument || e.errorCode != "ERROR_INVALID_PAYLOAD" || e.message != want {
+					t.Errorf("got %v %s %q, want ERROR_INVALID_PAYLOAD %q", e.code, e.errorCode, e.message, want)
+				}
+				return
+			}
+			before := time.Now().UTC().Add(-time.Second)
+			got := c.mustCall(t, "Event.parse", req)
+			after := time.Now().UTC().Add(time.Second)
+			results, _ := got["results"].([]any)
+			wantResults, _ := golden["results"].([]any)
+			if len(results) != len(wantResults) {
+				t.Fatalf("%d events, golden has %d:\n%s", len(results), len(wantResults), show(got))
+			}
+			for i := range results {
+				g, w := results[i].(map[string]any), wantResults[i].(map[string]any)
+				if w["occurred_at"] == receivedInGolden { // the body has no time: the server's clock gives it
+					at, err := time.Parse(time.RFC3339Nano, g["occurred_at"].(string))
+					if err != nil || at.Before(before) || at.After(after) || !strings.HasSuffix(g["occurred_at"].(string), "Z") {
+						t.Errorf("event %d occurred_at %v is not the time of receipt in UTC", i, g["occurred_at"])
+					}
+					g["occurred_at"] = receivedInGolden
+				}
+				if !sameJSON(g, w) {
+					t.Errorf("event %d\n got %s\nwant %s", i, show(g), show(w))
+				}
+			}
+		})
+	}
+}
+
+func TestParseErrorsReachCloudforetAsWritten(t *testing.T) {
+	srv := startServer(t)
+	c := dial(t, srv.addr)
+	tests := []struct {
+		req, code, prefix string
+	}{
+		{`{"options": {}}`, "ERROR_REQUIRED_PARAMETER", "Required parameter. (key = data)"},
+		{`{"data": {"a": 1}}`, "ERROR_REQUIRED_PARAMETER", "Required parameter. (key = options)"},
+		{`{"options": {"source": "nagios"}, "data": {}}`, "ERROR_INVALID_PARAMETER", "Parameter is invalid. (key = options.source, reason = "},
+		{`{"options": {}, "data": {"hello": "world"}}`, "ERROR_UNSUPPORTED_PAYLOAD", "The payload matches none of the supported sources (tried aws_sns, azure_monitor, google_cloud_monitoring, datadog, grafana, alertmanager, grafana_legacy, generic)."},
+		{`{"options": {"source": "alertmanager"}, "data": {"alerts": [{"startsAt": "yesterday"}]}}`, "ERROR_INVALID_PAYLOAD", `The alertmanager payload cannot be read: alerts[0].startsAt "yesterday" is not an RFC 3339 time.`},
+	}
+	for _, tt := range tests {
+		e := c.mustFail(t, "Event.parse", tt.req)
+		if e.code != codes.InvalidArgument || e.errorCode != tt.code || !strings.HasPrefix(e.message, tt.prefix) {
+			t.Errorf("%s: got %v %s %q, want %s %q…", tt.req, e.code, e.errorCode, e.message, tt.code, tt.prefix)
+		}
+	}
+	// The server still answers.
+	c.mustCall(t, "Webhook.verify", `{"options": {}}`)
+}
+
+// TestHostileSubscribeURLIsNeverRequested sends SNS handshakes naming a listener on loopback, in the body and
+// through options.confirm_url: the server must refuse them without a single connection to it.
+func TestHostileSubscribeURLIsNeverRequested(t *testing.T) {
+	trap, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var connections atomic.Int32
+	go func() {
+		for {
+			conn, err := trap.Accept()
+			if err != nil {
+				return
+			}
+			connections.Add(1)
+			_ = conn.Close()
+		}
+	}()
+	t.Cleanup(func() { _ = trap.Close() })
+
+	srv := startServer(t)
+	c := dial(t, srv.addr)
+	topic := "arn:aws:sns:us-east-1:123456789012:alerts"
+	for _, u := range []string{
+		"http://" + trap.Addr().String() + "/?Action=ConfirmSubscription&TopicArn=" + topic,
+		"https://" + trap.Addr().String() + "/?Action=ConfirmSubscription&TopicArn=" + topic,
+		"https://169.254.169.254/latest/meta-data/?Action=ConfirmSubscription&TopicArn=" + topic,
+	} {
+		body, _ := json.Marshal(map[string]any{"Type": "SubscriptionConfirmation", "MessageId": "m", "TopicArn": topic, "SubscribeURL": u})
+		e := c.mustFail(t, "Event.parse", `{"options": {}, "data": `+string(body)+`}`)
+		if e.code != codes.FailedPrecondition || e.errorCode != "ERROR_SUBSCRIPTION_NOT_CONFIRMED" {
+			t.Errorf("%s: got %v %s %q", u, e.code, e.errorCode, e.message)
+		}
+		viaOption, _ := json.Marshal(map[string]any{"confirm": map[string]any{"url": u}})
+		e = c.mustFail(t, "Event.parse", `{"options": {"confirm_url": "confirm.url"}, "data": `+string(viaOption)+`}`)
+		if e.errorCode != "ERROR_SUBSCRIPTION_NOT_CONFIRMED" {
+			t.Errorf("confirm_url %s: got %v %s %q", u, e.code, e.errorCode, e.message)
+		}
+	}
+	if n := connections.Load(); n != 0 {
+		t.Errorf("%d connections reached the trap", n)
+	}
+}
