@@ -11,6 +11,7 @@ import (
 type field struct {
 	index int
 	name  string // the json name: the option's key
+	omit  bool   // json omitempty: Document leaves the field out when empty
 	rules string // validator/v10 tag
 	doc   string
 	typ   reflect.Type
@@ -26,8 +27,9 @@ func fieldsOf(t reflect.Type) []field {
 	fs := make([]field, 0, t.NumField())
 	for i := range t.NumField() {
 		sf := t.Field(i)
-		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
-		fs = append(fs, field{index: i, name: name, rules: sf.Tag.Get("validate"), doc: sf.Tag.Get("doc"), typ: sf.Type})
+		name, opts, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		fs = append(fs, field{index: i, name: name, omit: opts == "omitempty", rules: sf.Tag.Get("validate"),
+			doc: sf.Tag.Get("doc"), typ: sf.Type})
 	}
 	fieldCache.Store(t, fs)
 	return fs

@@ -1,6 +1,7 @@
 package option_test
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -153,8 +154,8 @@ func TestParseRejects(t *testing.T) {
 	for _, tt := range rejectCases {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := option.Parse(tt.raw)
-			oe, ok := err.(*option.Error)
-			if !ok {
+			var oe *option.Error
+			if !errors.As(err, &oe) {
 				t.Fatalf("Parse error = %v (%T), want *option.Error", err, err)
 			}
 			if len(oe.Violations) != 1 {
@@ -181,8 +182,8 @@ func TestParseReportsEveryViolationInKeyOrder(t *testing.T) {
 		"severity_map":     map[string]any{"P1": "BAD", "P2": 1.0},
 	}
 	_, err := option.Parse(raw)
-	oe, ok := err.(*option.Error)
-	if !ok {
+	var oe *option.Error
+	if !errors.As(err, &oe) {
 		t.Fatalf("Parse error = %v, want *option.Error", err)
 	}
 	var keys []string
@@ -228,8 +229,8 @@ func TestTemplateParts(t *testing.T) {
 func TestErrorNeverEchoesLongValues(t *testing.T) {
 	long := "{{ " + strings.Repeat("x", 300) + " y }}"
 	_, err := option.Parse(map[string]any{"convert_data": map[string]any{"title": long}})
-	oe, ok := err.(*option.Error)
-	if !ok || len(oe.Violations) != 1 {
+	var oe *option.Error
+	if !errors.As(err, &oe) || len(oe.Violations) != 1 {
 		t.Fatalf("Parse error = %v, want one violation", err)
 	}
 	if r := oe.Violations[0].Reason; len(r) > 200 {

@@ -9,6 +9,10 @@ import (
 // Name is the plugin's name in its metadata.
 const Name = "monhook"
 
+// SchemaKey is the metadata document's key for the options schema, which is option.Schema() in every Metadata
+// Describe builds: a transport may convert that part once and reuse it.
+const SchemaKey = "options_schema"
+
 // Build identifies the running build.
 type Build struct {
 	Version string
@@ -45,7 +49,7 @@ func (m Metadata) Document() map[string]any {
 		"name":              m.Name,
 		"version":           m.Version,
 		"supported_sources": sources,
-		"options_schema":    m.OptionsSchema,
+		SchemaKey:           m.OptionsSchema,
 		"options":           m.Options.Document(),
 	}
 }

@@ -39,7 +39,10 @@ func parseAlertmanager(doc map[string]any, received time.Time) ([]Alert, error) 
 			return nil, err
 		}
 		a.ImageURL = str(item, "generatorURL")
-		a.Key = firstNonEmpty(str(item, "fingerprint"), labelFingerprint(obj(item, "labels")))
+		a.Key = str(item, "fingerprint")
+		if a.Key == "" { // hashing the labels costs more than the rest of the alert: only when needed
+			a.Key = labelFingerprint(obj(item, "labels"))
+		}
 		out = append(out, a)
 	}
 	return out, nil
@@ -62,19 +65,22 @@ func alertList(src option.Source, doc map[string]any) ([]map[string]any, error) 
 	return out, nil
 }
 
-// readPromAlert maps what Alertmanager and Grafana alerts share: status, labels, annotations and times.
+// readPromAlert maps what Alertmanager and Grafana alerts share: status, labels, annotations and times. It runs
+// once per alert, so it reads labels and annotations straight from the payload and builds only the event's map.
 func readPromAlert(src option.Source, doc, item map[string]any, i int, received time.Time) (Alert, error) {
-	field := func(k string) string { return fmt.Sprintf("alerts[%d].%s", i, k) }
-	labels, err := stringMap(src, item, "labels", field("labels"))
-	if err != nil {
-		return Alert{}, err
+	field := func(k string) string { return fmt.Sprintf("alerts[%d].%s", i, k) } // only for errors: Sprintf is dear
+	labels, ok := stringMap(item, "labels")
+	if !ok {
+		return Alert{}, invalid(src, field("labels"), "is not an object")
 	}
-	annotations, err := stringMap(src, item, "annotations", field("annotations"))
-	if err != nil {
-		return Alert{}, err
+	annotations, ok := stringMap(item, "annotations")
+	if !ok {
+		return Alert{}, invalid(src, field("annotations"), "is not an object")
 	}
+	label := func(k string) string { return text(labels[k]) }
+	annotation := func(k string) string { return text(annotations[k]) }
 	status := firstNonEmpty(str(item, "status"), str(doc, "status"))
-	a := Alert{Scope: item, Level: strings.TrimSpace(labels["severity"])}
+	a := Alert{Scope: item, Level: strings.TrimSpace(label("severity"))}
 	a.Type = event.Alert
 	if strings.EqualFold(status, "resolved") {
 		a.Type = event.Recovery
@@ -99,11 +105,11 @@ func readPromAlert(src option.Source, doc, item map[string]any, i int, received 
 		a.OccurredAt = received
 	}
 
-	a.Title = firstNonEmpty(strings.TrimSpace(annotations["summary"]), labels["alertname"])
-	a.Description = firstNonEmpty(annotations["description"], annotations["message"])
-	a.Rule = labels["alertname"]
+	a.Title = firstNonEmpty(strings.TrimSpace(annotation("summary")), label("alertname"))
+	a.Description = firstNonEmpty(annotation("description"), annotation("message"))
+	a.Rule = label("alertname")
 	for _, l := range resourceLabels {
-		if v := labels[l]; v != "" {
+		if v := label(l); v != "" {
 			a.Resource = event.Resource{ID: v, Type: l, Name: v}
 			break
 		}
@@ -111,10 +117,10 @@ func readPromAlert(src option.Source, doc, item map[string]any, i int, received 
 
 	info := make(map[string]string, len(labels)+len(annotations)+8)
 	for k, v := range labels {
-		info["labels."+k] = v
+		info["labels."+k] = text(v)
 	}
 	for k, v := range annotations {
-		info["annotations."+k] = v
+		info["annotations."+k] = text(v)
 	}
 	info["status"] = status
 	for _, k := range []string{"fingerprint", "generatorURL", "startsAt"} {
@@ -137,21 +143,15 @@ func readPromAlert(src option.Source, doc, item map[string]any, i int, received 
 	return a, nil
 }
 
-// stringMap reads a map of strings (labels, annotations); absent is empty, any other shape is an error.
-func stringMap(src option.Source, m map[string]any, key, field string) (map[string]string, error) {
+// stringMap reads a map whose values are read as text (labels, annotations): absent or null is empty, any other
+// shape is not ok.
+func stringMap(m map[string]any, key string) (map[string]any, bool) {
 	raw, present := m[key]
 	if !present || raw == nil {
-		return map[string]string{}, nil
+		return nil, true
 	}
 	obj, ok := raw.(map[string]any)
-	if !ok {
-		return nil, invalid(src, field, "is not an object")
-	}
-	out := make(map[string]string, len(obj))
-	for k, v := range obj {
-		out[k] = text(v)
-	}
-	return out, nil
+	return obj, ok
 }
 
 // labelFingerprint is Alertmanager's own fingerprint of a label set (FNV-1a over the sorted labels), so an

@@ -3,7 +3,6 @@ package source
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -225,11 +224,11 @@ func datadogTime(doc map[string]any, received time.Time) (time.Time, error) {
 		if _, isText := v.(string); isText && (s == "" || datadogPlaceholder.MatchString(s)) {
 			continue
 		}
-		if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 0 && !math.IsInf(f, 0) {
+		if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 0 && f < epochMillisBelow {
 			return epoch(f, time.Millisecond), nil
 		}
-		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-			return t.UTC(), nil
+		if t, err := parseRFC3339(s); err == nil {
+			return t, nil
 		}
 		return time.Time{}, invalid(option.Datadog, k, "%q is not a time in epoch milliseconds", shorten(s))
 	}

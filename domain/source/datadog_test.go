@@ -76,7 +76,7 @@ func ddMust(t *testing.T, body map[string]any) event.Event {
 // ddWith returns a copy of body with each key set to the value after it; a nil value removes the key.
 func ddWith(body map[string]any, kv ...any) map[string]any {
 	c := maps.Clone(body)
-	for i := 0; i < len(kv); i += 2 {
+	for i := 0; i+1 < len(kv); i += 2 {
 		if kv[i+1] == nil {
 			delete(c, kv[i].(string))
 			continue

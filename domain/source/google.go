@@ -95,6 +95,9 @@ func googleTime(v any) (t time.Time, ok bool, err error) {
 		if x <= 0 {
 			return time.Time{}, false, nil
 		}
+		if x >= epochMillisBelow/1000 {
+			return time.Time{}, false, errBadTime
+		}
 		return epoch(x, time.Second), true, nil
 	case string:
 		if s := strings.TrimSpace(x); s == "" || s == "0" {

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -13,13 +14,17 @@ var zeroTime = time.Time{}
 // epochMillisAbove: an epoch past 1e11 cannot be seconds (that is the year 5138), so it is milliseconds.
 const epochMillisAbove = 1e11
 
+// epochMillisBelow bounds an epoch to the last millisecond of 9999, the last year RFC 3339 writes; a larger one
+// would also overflow the integer conversion in epoch and come out as a time before year 0.
+const epochMillisBelow = 253402300800000
+
 // parseTime reads an RFC 3339 time (any offset, any fraction) or an epoch, and returns it in UTC.
 func parseTime(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), true
+	if t, err := parseRFC3339(s); err == nil {
+		return t, true
 	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) && f >= 0 {
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 0 && f < epochMillisBelow { // NaN fails both tests
 		if f > epochMillisAbove {
 			return epoch(f, time.Millisecond), true
 		}
@@ -44,9 +49,25 @@ func timeField(m map[string]any, key string) (t time.Time, ok bool, bad bool) {
 	if !isText || s == "" {
 		return time.Time{}, false, m[key] != nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
+	t, err := parseRFC3339(s)
 	if err != nil {
 		return time.Time{}, false, true
 	}
-	return t.UTC(), true, false
+	return t, true, false
+}
+
+// errYearRange says a time, once in UTC, falls outside the years 0 to 9999 that RFC 3339 can write.
+var errYearRange = errors.New("time outside the years 0 to 9999")
+
+// parseRFC3339 reads an RFC 3339 time in UTC. An offset can carry "9999-12-31T23:59:59-23:59" into the year 10000
+// (or "0000-01-01T00:00:00+01:00" before year 0), which FormatTime could not write as RFC 3339: it is refused.
+func parseRFC3339(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if t = t.UTC(); t.Year() < 0 || t.Year() > 9999 {
+		return time.Time{}, errYearRange
+	}
+	return t, nil
 }
