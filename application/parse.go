@@ -2,6 +2,7 @@ package application
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/monhook/monhook/domain/option"
@@ -62,8 +63,8 @@ func (uc *Parse) Handle(ctx context.Context, rawOptions, data map[string]any) (s
 // withMissingData adds the absent data field to the options' violations, so one answer names every problem.
 func withMissingData(optErr error) error {
 	missing := option.Violation{Kind: option.Required, Key: "data"}
-	oe, ok := optErr.(*option.Error)
-	if !ok {
+	var oe *option.Error
+	if !errors.As(optErr, &oe) {
 		return &option.Error{Violations: []option.Violation{missing}}
 	}
 	return &option.Error{Violations: append([]option.Violation{missing}, oe.Violations...)}

@@ -176,7 +176,11 @@ func (c *client) mustFail(t *testing.T, method, reqJSON string, opts ...callOpts
 	if err == nil {
 		t.Fatalf("%s %s = %v, want an error", method, abbreviate(reqJSON), got)
 	}
-	return err.(*callError)
+	var ce *callError
+	if !errors.As(err, &ce) {
+		t.Fatalf("%s %s: error %v, want an RPC status", method, abbreviate(reqJSON), err)
+	}
+	return ce
 }
 
 // outgoing is a context carrying the metadata Cloudforet sends with every plugin call.

@@ -56,11 +56,12 @@ type proc struct {
 	err    error         // cmd.Wait's result, readable after done is closed
 }
 
-// launchSpec says how to run the binary.
+// launchSpec says how to run the binary. Its env is added to the test's environment, which is stripped of every
+// MONHOOK_* and SPACEONE_PORT; its values beat isolatedEnv's.
 type launchSpec struct {
 	args []string
-	env  []string // added to the test's environment, which is stripped of every MONHOOK_* and SPACEONE_PORT
-	dir  string   // working directory; a fresh empty one when "", so no configs/monhook.yaml is found by accident
+	env  []string
+	dir  string // working directory; a fresh empty one when "", so no configs/monhook.yaml is found by accident
 }
 
 // launch starts the binary and registers a cleanup that stops it and prints its stderr if the test failed.
@@ -71,7 +72,7 @@ func launch(t *testing.T, spec launchSpec) *proc {
 	}
 	p := &proc{cmd: exec.Command(binary, spec.args...), done: make(chan struct{})}
 	p.cmd.Dir = spec.dir
-	p.cmd.Env = append(cleanEnv(), spec.env...)
+	p.cmd.Env = append(append(cleanEnv(), isolatedEnv...), spec.env...) // os/exec keeps the last of duplicates
 	p.cmd.Stdout = &p.stdout
 	p.cmd.Stderr = &p.stderr
 	if err := p.cmd.Start(); err != nil {
@@ -90,6 +91,10 @@ func launch(t *testing.T, spec launchSpec) *proc {
 	t.Cleanup(func() { p.stop(t) })
 	return p
 }
+
+// isolatedEnv moves every listener but the gRPC one to a free port: the admin listener's default is a fixed
+// port, which servers running side by side would contend for. Older binaries ignore the unknown variable.
+var isolatedEnv = []string{"MONHOOK_ADMIN_LISTEN=127.0.0.1:0"}
 
 // cleanEnv is the test's environment without the variables that configure monhook.
 func cleanEnv() []string {

@@ -275,7 +275,7 @@ func TestLogNamesTheTraceButNoOptionValue(t *testing.T) {
 	const failingParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 	c.mustCall(t, "Webhook.init", `{"options": {"convert_data": {"title": "{{ secret_marker_123 }}"}}}`,
 		callOpts{traceparent: traceparent})
-	c.mustFail(t, "Webhook.verify", `{"options": {"source": "secret_marker_456"}}`,
+	_ = c.mustFail(t, "Webhook.verify", `{"options": {"source": "secret_marker_456"}}`,
 		callOpts{traceparent: failingParent})
 
 	for _, call := range []struct{ traceID, method string }{

@@ -1,11 +1,14 @@
-// Package config loads the server's configuration: flag > MONHOOK_* env > SPACEONE_PORT > YAML file > default.
+// Package config loads the server's configuration: flag > MONHOOK_* env > SPACEONE_PORT (listen) and
+// OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT (otlp_endpoint) > YAML file > default.
 package config
 
 import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
+	"net/url"
 	"os"
 	"reflect"
 	"strconv"
@@ -30,6 +33,15 @@ type Config struct {
 	MaxRecvMsgSize  int           `koanf:"max_recv_msg_size"` // bytes, default 32 MiB (33554432)
 	MaxOptionsDepth int           `koanf:"max_options_depth"` // default 32: options nested deeper are rejected
 	MaxOptionsSize  int           `koanf:"max_options_size"`  // bytes of encoded options, default 1 MiB (1048576)
+
+	MaxConcurrentStreams int           `koanf:"max_concurrent_streams"` // default 1000 calls in flight per connection
+	KeepaliveTime        time.Duration `koanf:"keepalive_time"`         // default 30s: ping a quiet connection
+	KeepaliveTimeout     time.Duration `koanf:"keepalive_timeout"`      // default 10s: unanswered ping closes it
+	MaxConnectionIdle    time.Duration `koanf:"max_connection_idle"`    // default 5m without calls closes a connection
+	ConnectionTimeout    time.Duration `koanf:"connection_timeout"`     // default 20s for a new connection's handshake
+
+	AdminListen  string `koanf:"admin_listen"`  // default "0.0.0.0:9464"; "" turns the admin listener off
+	OTLPEndpoint string `koanf:"otlp_endpoint"` // default "": tracing off
 }
 
 // DefaultPath is read when --config is not given and the file exists.
@@ -41,6 +53,9 @@ const (
 	// spaceonePort is what Cloudforet sets for its plugin images; honouring it makes monhook a drop-in.
 	spaceonePort = "SPACEONE_PORT"
 	delim        = "."
+	// otelEndpoint and otelTracesEndpoint are OpenTelemetry's standard exporter variables.
+	otelEndpoint       = "OTEL_EXPORTER_OTLP_ENDPOINT"
+	otelTracesEndpoint = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
 )
 
 var defaults = Config{
@@ -51,6 +66,15 @@ var defaults = Config{
 	MaxRecvMsgSize:  32 << 20,
 	MaxOptionsDepth: 32,
 	MaxOptionsSize:  1 << 20,
+
+	MaxConcurrentStreams: 1000,
+	KeepaliveTime:        30 * time.Second,
+	KeepaliveTimeout:     10 * time.Second,
+	MaxConnectionIdle:    5 * time.Minute,
+	ConnectionTimeout:    20 * time.Second,
+
+	AdminListen:  "0.0.0.0:9464",
+	OTLPEndpoint: "",
 }
 
 // usage is the --help text of each key; RegisterFlags panics on a key missing here, so none is forgotten.
@@ -62,6 +86,14 @@ var usage = map[string]string{
 	"max_recv_msg_size": "largest gRPC request accepted, in bytes",
 	"max_options_depth": "plugin options and webhook bodies nested deeper than this are rejected",
 	"max_options_size":  "largest plugin options accepted, in bytes of encoded options",
+
+	"max_concurrent_streams": "most calls one gRPC connection may have in flight",
+	"keepalive_time":         "ping a gRPC connection that has been quiet this long",
+	"keepalive_timeout":      "close a gRPC connection whose ping is not answered within this",
+	"max_connection_idle":    "close a gRPC connection that has had no call in flight this long",
+	"connection_timeout":     "a new gRPC connection must finish its handshake within this",
+	"admin_listen":           `host:port of the HTTP admin listener (/metrics, /healthz, /readyz); "" turns it off`,
+	"otlp_endpoint":          `OTLP/gRPC collector for traces: http://host:4317 (plaintext) or https://host:4317 (TLS); "" turns tracing off; OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT apply below`,
 }
 
 var levels = map[string]slog.Level{
@@ -95,9 +127,9 @@ func isKey(s string) bool {
 func envName(key string) string  { return envPrefix + strings.ToUpper(key) }
 func flagName(key string) string { return strings.ReplaceAll(key, "_", "-") }
 
-// RegisterFlags adds --config and one flag per key (dashes: --listen, --shutdown-grace, --log-level, --log-format,
-// --max-recv-msg-size, --max-options-depth, --max-options-size) to fs. Their defaults are the real defaults, so
-// --help tells the truth; Load lets only the flags actually given override the other layers.
+// RegisterFlags adds --config and one flag per key, its name with dashes (listen is --listen, max_connection_idle
+// --max-connection-idle), to fs. Their defaults are the real defaults, so --help tells the truth; Load lets only
+// the flags actually given override the other layers.
 func RegisterFlags(fs *pflag.FlagSet) {
 	fs.String(configFlag, "", "YAML configuration file (default "+DefaultPath+" when it exists)")
 	v := reflect.ValueOf(defaults)
@@ -153,6 +185,15 @@ func Load(fs *pflag.FlagSet, lookupEnv func(string) (string, bool)) (Config, err
 		m := map[string]any{"listen": net.JoinHostPort("0.0.0.0", strconv.FormatUint(n, 10))}
 		if err := load(confmap.Provider(m, delim), nil, func(string) string { return spaceonePort }); err != nil {
 			return Config{}, fmt.Errorf("config: %s: %s", spaceonePort, oneLine(err))
+		}
+	}
+	// OpenTelemetry's standard variables, the traces-only one first, sit just below MONHOOK_OTLP_ENDPOINT.
+	for _, name := range []string{otelEndpoint, otelTracesEndpoint} {
+		if v, ok := lookupEnv(name); ok && v != "" {
+			m := map[string]any{"otlp_endpoint": v}
+			if err := load(confmap.Provider(m, delim), nil, func(string) string { return name }); err != nil {
+				return Config{}, fmt.Errorf("config: %s: %s", name, oneLine(err))
+			}
 		}
 	}
 	// The environment is not ours alone: only known keys are looked up, other MONHOOK_* variables are ignored.
@@ -260,12 +301,62 @@ func (c Config) validate(from map[string]string) error {
 	for _, limit := range []struct {
 		key string
 		n   int
-	}{{"max_recv_msg_size", c.MaxRecvMsgSize}, {"max_options_depth", c.MaxOptionsDepth}, {"max_options_size", c.MaxOptionsSize}} {
+	}{
+		{"max_recv_msg_size", c.MaxRecvMsgSize}, {"max_options_depth", c.MaxOptionsDepth},
+		{"max_options_size", c.MaxOptionsSize}, {"max_concurrent_streams", c.MaxConcurrentStreams},
+	} {
 		if limit.n <= 0 {
 			return bad(limit.key, limit.n, from, "must be positive")
 		}
 	}
+	if c.MaxConcurrentStreams > math.MaxUint32 {
+		return bad("max_concurrent_streams", c.MaxConcurrentStreams, from, "must be at most 4294967295")
+	}
+	for _, d := range []struct {
+		key string
+		d   time.Duration
+		min time.Duration
+	}{
+		// gRPC raises a keepalive time under 1s to 1s; refusing it keeps the configuration truthful.
+		{"keepalive_time", c.KeepaliveTime, time.Second},
+		{"keepalive_timeout", c.KeepaliveTimeout, time.Nanosecond},
+		{"max_connection_idle", c.MaxConnectionIdle, time.Nanosecond},
+		{"connection_timeout", c.ConnectionTimeout, time.Nanosecond},
+	} {
+		if d.d < d.min {
+			if d.min == time.Nanosecond {
+				return bad(d.key, d.d, from, "must be positive")
+			}
+			return bad(d.key, d.d, from, "must be at least "+d.min.String())
+		}
+	}
+	if c.AdminListen != "" {
+		if err := checkListen(c.AdminListen); err != "" {
+			return bad("admin_listen", c.AdminListen, from, err)
+		}
+	}
+	if c.OTLPEndpoint != "" {
+		if err := checkEndpoint(c.OTLPEndpoint); err != "" {
+			return bad("otlp_endpoint", c.OTLPEndpoint, from, err)
+		}
+	}
 	return nil
+}
+
+// checkEndpoint returns why s is not an http or https URL with a host, or "". The scheme says whether the
+// exporter uses TLS, so a bare host:port, which would leave that to a guess, is refused.
+func checkEndpoint(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "not a URL"
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "want an http:// (plaintext) or https:// (TLS) URL, such as http://otel-collector:4317"
+	}
+	if u.Host == "" {
+		return "the URL has no host"
+	}
+	return ""
 }
 
 // checkListen returns why addr is not host:port with a numeric port 0..65535, or "".

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -33,6 +34,15 @@ func defaults() config.Config {
 		MaxRecvMsgSize:  33554432,
 		MaxOptionsDepth: 32,
 		MaxOptionsSize:  1048576,
+
+		MaxConcurrentStreams: 1000,
+		KeepaliveTime:        30 * time.Second,
+		KeepaliveTimeout:     10 * time.Second,
+		MaxConnectionIdle:    5 * time.Minute,
+		ConnectionTimeout:    20 * time.Second,
+
+		AdminListen:  "0.0.0.0:9464",
+		OTLPEndpoint: "",
 	}
 }
 
@@ -145,6 +155,56 @@ func TestLoad(t *testing.T) {
 			env:  env{"MONHOOK_LISTEN": ":65535"},
 			want: func(c *config.Config) { c.Listen = ":65535" },
 		},
+		{
+			name: "server knobs: file, then env, then flag",
+			file: "max_concurrent_streams: 10\nkeepalive_time: 1m\nkeepalive_timeout: 5s\nmax_connection_idle: 1h\nconnection_timeout: 3s\n",
+			env:  env{"MONHOOK_MAX_CONCURRENT_STREAMS": "20", "MONHOOK_KEEPALIVE_TIMEOUT": "7s"},
+			args: []string{"--max-concurrent-streams", "30", "--connection-timeout=4s"},
+			want: func(c *config.Config) {
+				c.MaxConcurrentStreams, c.KeepaliveTime, c.KeepaliveTimeout = 30, time.Minute, 7*time.Second
+				c.MaxConnectionIdle, c.ConnectionTimeout = time.Hour, 4*time.Second
+			},
+		},
+		{
+			name: "admin_listen: file, then env, then flag",
+			file: "admin_listen: 127.0.0.1:1\n",
+			env:  env{"MONHOOK_ADMIN_LISTEN": "127.0.0.1:2"},
+			args: []string{"--admin-listen", "127.0.0.1:0"},
+			want: func(c *config.Config) { c.AdminListen = "127.0.0.1:0" },
+		},
+		{
+			name: "an empty admin_listen turns the admin listener off",
+			env:  env{"MONHOOK_ADMIN_LISTEN": ""},
+			want: func(c *config.Config) { c.AdminListen = "" },
+		},
+		{
+			name: "an empty admin_listen flag beats the file",
+			file: "admin_listen: 127.0.0.1:1\n",
+			args: []string{"--admin-listen="},
+			want: func(c *config.Config) { c.AdminListen = "" },
+		},
+		{
+			name: "otlp_endpoint from the file",
+			file: "otlp_endpoint: https://collector.example:4317\n",
+			want: func(c *config.Config) { c.OTLPEndpoint = "https://collector.example:4317" },
+		},
+		{
+			name: "OTEL_EXPORTER_OTLP_ENDPOINT beats the file, the traces-only variable beats it",
+			file: "otlp_endpoint: http://file:4317\n",
+			env:  env{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://all:4317", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://traces:4317"},
+			want: func(c *config.Config) { c.OTLPEndpoint = "http://traces:4317" },
+		},
+		{
+			name: "MONHOOK_OTLP_ENDPOINT beats OTEL_EXPORTER_OTLP_ENDPOINT, the flag beats both",
+			env:  env{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel:4317", "MONHOOK_OTLP_ENDPOINT": "http://monhook:4317"},
+			args: []string{"--otlp-endpoint", "http://flag:4317"},
+			want: func(c *config.Config) { c.OTLPEndpoint = "http://flag:4317" },
+		},
+		{
+			name: "MONHOOK_OTLP_ENDPOINT empty turns tracing off despite OTEL_EXPORTER_OTLP_ENDPOINT",
+			env:  env{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel:4317", "MONHOOK_OTLP_ENDPOINT": ""},
+			want: func(*config.Config) {},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -213,6 +273,56 @@ func TestLoadErrors(t *testing.T) {
 			name: "SPACEONE_PORT is checked even when MONHOOK_LISTEN wins",
 			env:  env{"SPACEONE_PORT": "-1", "MONHOOK_LISTEN": "127.0.0.1:1"},
 			want: []string{`SPACEONE_PORT "-1" is not a port`},
+		},
+		{
+			name: "max_concurrent_streams zero",
+			env:  env{"MONHOOK_MAX_CONCURRENT_STREAMS": "0"},
+			want: []string{`max_concurrent_streams "0" (from MONHOOK_MAX_CONCURRENT_STREAMS): must be positive`},
+		},
+		{
+			name: "max_concurrent_streams above uint32",
+			args: []string{"--max-concurrent-streams", "4294967296"},
+			want: []string{`max_concurrent_streams "4294967296" (from --max-concurrent-streams): must be at most 4294967295`},
+		},
+		{
+			name: "keepalive_time under a second",
+			file: "keepalive_time: 500ms\n",
+			want: []string{`keepalive_time "500ms"`, "monhook.yaml", "must be at least 1s"},
+		},
+		{
+			name: "keepalive_timeout zero",
+			args: []string{"--keepalive-timeout", "0s"},
+			want: []string{`keepalive_timeout "0s" (from --keepalive-timeout): must be positive`},
+		},
+		{
+			name: "max_connection_idle negative",
+			env:  env{"MONHOOK_MAX_CONNECTION_IDLE": "-1m"},
+			want: []string{`max_connection_idle "-1m0s" (from MONHOOK_MAX_CONNECTION_IDLE): must be positive`},
+		},
+		{
+			name: "connection_timeout without a unit",
+			file: "connection_timeout: 20\n",
+			want: []string{`connection_timeout "20"`, "unit"},
+		},
+		{
+			name: "admin_listen without a port",
+			env:  env{"MONHOOK_ADMIN_LISTEN": "localhost"},
+			want: []string{`config: admin_listen "localhost" (from MONHOOK_ADMIN_LISTEN): missing port in address`},
+		},
+		{
+			name: "otlp_endpoint without a scheme",
+			args: []string{"--otlp-endpoint", "collector:4317"},
+			want: []string{`otlp_endpoint "collector:4317" (from --otlp-endpoint)`, "http://"},
+		},
+		{
+			name: "otlp_endpoint from OTEL_EXPORTER_OTLP_ENDPOINT names it",
+			env:  env{"OTEL_EXPORTER_OTLP_ENDPOINT": "grpc://collector:4317"},
+			want: []string{`otlp_endpoint "grpc://collector:4317" (from OTEL_EXPORTER_OTLP_ENDPOINT)`},
+		},
+		{
+			name: "otlp_endpoint without a host",
+			env:  env{"MONHOOK_OTLP_ENDPOINT": "http://"},
+			want: []string{`otlp_endpoint "http://" (from MONHOOK_OTLP_ENDPOINT): the URL has no host`},
 		},
 		{
 			name: "shutdown_grace zero",
@@ -434,6 +544,14 @@ func TestRegisterFlags(t *testing.T) {
 		"max-recv-msg-size": "33554432",
 		"max-options-depth": "32",
 		"max-options-size":  "1048576",
+
+		"max-concurrent-streams": "1000",
+		"keepalive-time":         "30s",
+		"keepalive-timeout":      "10s",
+		"max-connection-idle":    "5m0s",
+		"connection-timeout":     "20s",
+		"admin-listen":           "0.0.0.0:9464",
+		"otlp-endpoint":          "",
 	}
 	fs := flags(t)
 	got := map[string]string{}
@@ -475,4 +593,96 @@ func TestLevel(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReadmeTable keeps README.md's configuration table in step with the code and configs/monhook.yaml: one row
+// per key, naming its flag and environment variable, with the default both the flags and the file have.
+func TestReadmeTable(t *testing.T) {
+	raw, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(raw)
+	start := strings.Index(text, "\n## Configuration\n")
+	if start < 0 {
+		t.Fatal(`README.md has no "## Configuration" section`)
+	}
+	section := text[start+1:]
+	if end := strings.Index(section[3:], "\n## "); end >= 0 {
+		section = section[:end+3]
+	}
+	type row struct{ flag, env, def string }
+	rows := map[string]row{}
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) != 7 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
+			continue // not a table row, or the header
+		}
+		key := code(cells[1])
+		if _, dup := rows[key]; dup {
+			t.Errorf("README.md lists %s twice", key)
+		}
+		rows[key] = row{flag: code(cells[2]), env: code(cells[3]), def: code(cells[4])}
+	}
+
+	file, err := os.ReadFile("../../configs/monhook.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inFile, err := yaml.Parser().Unmarshal(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	flags(t).VisitAll(func(f *pflag.Flag) {
+		if f.Name == "config" {
+			return
+		}
+		key := strings.ReplaceAll(f.Name, "-", "_")
+		seen[key] = true
+		r, ok := rows[key]
+		if !ok {
+			t.Errorf("README.md's configuration table has no row for %s", key)
+			return
+		}
+		if r.flag != "--"+f.Name || r.env != "MONHOOK_"+strings.ToUpper(key) {
+			t.Errorf("README.md row %s names %s and %s, want --%s and MONHOOK_%s", key, r.flag, r.env, f.Name, strings.ToUpper(key))
+		}
+		if !sameValue(r.def, f.DefValue) {
+			t.Errorf("README.md default of %s = %q, the code's is %q", key, r.def, f.DefValue)
+		}
+		v, ok := inFile[key]
+		if !ok {
+			t.Errorf("configs/monhook.yaml lacks %s", key)
+		} else if !sameValue(fmt.Sprint(v), f.DefValue) {
+			t.Errorf("configs/monhook.yaml %s = %v, the code's default is %q", key, v, f.DefValue)
+		}
+	})
+	for key := range rows {
+		if !seen[key] {
+			t.Errorf("README.md documents %s, which is not a configuration key", key)
+		}
+	}
+}
+
+// code is the first `quoted` text of a table cell: "`1048576` (1 MiB)" is 1048576.
+func code(cell string) string {
+	_, rest, ok := strings.Cut(cell, "`")
+	if !ok {
+		return strings.TrimSpace(cell)
+	}
+	v, _, _ := strings.Cut(rest, "`")
+	return v
+}
+
+// sameValue compares a documented value with a flag default: durations by length (5m is 5m0s), `""` as empty.
+func sameValue(doc, def string) bool {
+	if doc == `""` {
+		doc = ""
+	}
+	if d1, err := time.ParseDuration(doc); err == nil {
+		d2, err := time.ParseDuration(def)
+		return err == nil && d1 == d2
+	}
+	return doc == def
 }

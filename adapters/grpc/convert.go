@@ -3,7 +3,7 @@ package grpc
 import (
 	"fmt"
 
-	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/monhook/monhook/domain/option"
@@ -21,10 +21,11 @@ func asMap(key string, s *structpb.Struct, l Limits) (map[string]any, error) {
 	if s == nil {
 		return nil, nil
 	}
-	if n := proto.Size(s); n > l.MaxSize {
+	n, depth := measureStruct(s, 1)
+	if n > l.MaxSize {
 		return nil, invalid(key, fmt.Sprintf("is %d bytes encoded; at most %d are allowed", n, l.MaxSize))
 	}
-	if structDeeper(s, 1, l.MaxDepth) {
+	if depth > l.MaxDepth {
 		return nil, invalid(key, fmt.Sprintf("nests deeper than %d levels", l.MaxDepth))
 	}
 	return s.AsMap(), nil
@@ -34,32 +35,63 @@ func invalid(key, reason string) error {
 	return &option.Error{Violations: []option.Violation{{Kind: option.Invalid, Key: key, Reason: reason}}}
 }
 
-// structDeeper reports whether s, at level depth, nests beyond max; it stops as soon as it knows.
-func structDeeper(s *structpb.Struct, depth, max int) bool {
-	if depth > max {
-		return true
+// measureStruct walks s, at level depth, once and returns its encoded size, exactly as proto.Size counts it, and
+// the deepest level it reaches. proto.Size takes protobuf-go's reflective path for a Struct's map and cost more
+// than the conversion itself; the wire format of Struct, Value and ListValue is fixed, so it is counted here.
+func measureStruct(s *structpb.Struct, depth int) (size, deepest int) {
+	if s == nil {
+		return 0, depth
 	}
-	for _, v := range s.GetFields() {
-		if valueDeeper(v, depth, max) {
-			return true
-		}
+	deepest = depth
+	for k, v := range s.GetFields() {
+		vs, vd := measureValue(v, depth)
+		entry := 1 + protowire.SizeBytes(len(k)) + 1 + protowire.SizeBytes(vs) // key = 1, value = 2: tags of 1 byte
+		size += 1 + protowire.SizeBytes(entry)
+		deepest = max(deepest, vd)
 	}
-	return false
+	return size + len(s.ProtoReflect().GetUnknown()), deepest
 }
 
-func valueDeeper(v *structpb.Value, depth, max int) bool {
-	switch k := v.GetKind().(type) {
-	case *structpb.Value_StructValue:
-		return structDeeper(k.StructValue, depth+1, max)
-	case *structpb.Value_ListValue:
-		if depth+1 > max {
-			return true
-		}
-		for _, item := range k.ListValue.GetValues() {
-			if valueDeeper(item, depth+1, max) {
-				return true
-			}
-		}
+// measureValue is measureStruct for a Value at level depth: a struct or list in it is one level deeper.
+func measureValue(v *structpb.Value, depth int) (size, deepest int) {
+	if v == nil {
+		return 0, depth
 	}
-	return false
+	deepest = depth
+	switch k := v.GetKind().(type) { // every field number is below 16: each tag is 1 byte
+	case *structpb.Value_NullValue:
+		size = 1 + protowire.SizeVarint(nullValueWire(k.NullValue))
+	case *structpb.Value_NumberValue:
+		size = 1 + 8
+	case *structpb.Value_StringValue:
+		size = 1 + protowire.SizeBytes(len(k.StringValue))
+	case *structpb.Value_BoolValue:
+		size = 1 + 1
+	case *structpb.Value_StructValue:
+		n, d := measureStruct(k.StructValue, depth+1)
+		size, deepest = 1+protowire.SizeBytes(n), d
+	case *structpb.Value_ListValue:
+		n, d := measureList(k.ListValue, depth+1)
+		size, deepest = 1+protowire.SizeBytes(n), d
+	}
+	return size + len(v.ProtoReflect().GetUnknown()), deepest
+}
+
+func measureList(l *structpb.ListValue, depth int) (size, deepest int) {
+	if l == nil {
+		return 0, depth
+	}
+	deepest = depth
+	for _, item := range l.GetValues() {
+		n, d := measureValue(item, depth)
+		size += 1 + protowire.SizeBytes(n)
+		deepest = max(deepest, d)
+	}
+	return size + len(l.ProtoReflect().GetUnknown()), deepest
+}
+
+// nullValueWire is NullValue as protobuf writes an enum: its int32 sign-extended to 64 bits, so a negative value
+// (which a hostile sender can put on the wire) takes the 10 bytes it takes there.
+func nullValueWire(n structpb.NullValue) uint64 {
+	return uint64(int64(n)) //nolint:gosec // the sign extension is the wire format, not an overflow
 }

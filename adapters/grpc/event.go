@@ -2,12 +2,19 @@ package grpc
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"slices"
 
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/monhook/monhook/adapters/telemetry"
 	"github.com/monhook/monhook/application"
 	"github.com/monhook/monhook/domain/event"
+	"github.com/monhook/monhook/domain/option"
+	"github.com/monhook/monhook/domain/source"
 	pluginpb "github.com/monhook/monhook/proto/spaceone/api/monitoring/plugin"
 )
 
@@ -17,30 +24,109 @@ type eventServer struct {
 	parse    *application.Parse
 	settings Settings
 	log      *slog.Logger
+	counters *telemetry.Counters // nil counts nothing
 }
 
 func newEventServer(p *application.Parse, s Settings, log *slog.Logger) *eventServer {
-	return &eventServer{parse: p, settings: s, log: log}
+	return newObservedEventServer(p, s, log, Observers{})
+}
+
+// newObservedEventServer is newEventServer counting parse outcomes in o.Counters.
+func newObservedEventServer(p *application.Parse, s Settings, log *slog.Logger, o Observers) *eventServer {
+	return &eventServer{parse: p, settings: s, log: log, counters: o.Counters}
 }
 
 // Parse answers Event.parse with the events of one webhook request.
 func (s *eventServer) Parse(ctx context.Context, req *pluginpb.ParseRequest) (*pluginpb.EventsInfo, error) {
+	want := requestedSource(req.GetOptions())
+	res, err := s.handle(ctx, req)
+	if err != nil {
+		st := ToStatus(s.log, err)
+		s.failed(ctx, want, err, st)
+		return nil, st
+	}
+	s.parsed(ctx, want, res)
+	if res.Notice != "" {
+		// On the request's line, not a line of its own: one line per request at info.
+		logging.AddFields(ctx, logging.Fields{"notice", res.Notice})
+	}
+	return EventsInfo(res.Events), nil
+}
+
+func (s *eventServer) handle(ctx context.Context, req *pluginpb.ParseRequest) (source.Result, error) {
 	opts, err := asMap("options", req.GetOptions(), s.settings.OptionsLimits)
 	if err != nil {
-		return nil, ToStatus(s.log, err)
+		return source.Result{}, err
 	}
 	data, err := asMap("data", req.GetData(), s.settings.DataLimits)
 	if err != nil {
-		return nil, ToStatus(s.log, err)
+		return source.Result{}, err
 	}
-	res, err := s.parse.Handle(ctx, opts, data)
-	if err != nil {
-		return nil, ToStatus(s.log, err)
+	return s.parse.Handle(ctx, opts, data)
+}
+
+// parsed counts the events of a successful call and the source auto-detection found, and names the source on
+// the call's span and request line.
+func (s *eventServer) parsed(ctx context.Context, want string, res source.Result) {
+	src := want
+	if res.Source != "" { // "" when options.confirm_url matched before any source was read
+		src = string(res.Source)
+		if want == string(option.Auto) {
+			s.counters.Detected(src)
+		}
 	}
-	if res.Notice != "" {
-		s.log.InfoContext(ctx, res.Notice, "source", string(res.Source))
+	nameSource(ctx, src)
+	byType := map[event.Type]int{}
+	for _, e := range res.Events {
+		byType[e.Type]++
 	}
-	return EventsInfo(res.Events), nil
+	for t, n := range byType {
+		s.counters.Parsed(src, string(t), n)
+	}
+}
+
+// failed counts a failed call under the code the caller got (st), and the detection outcome when the failure
+// came after auto-detection: a body of no known format, or one of a detected format that cannot be read.
+func (s *eventServer) failed(ctx context.Context, want string, err, st error) {
+	src := want
+	var (
+		ip *source.InvalidPayloadError
+		up *source.UnsupportedPayloadError
+	)
+	switch {
+	case errors.As(err, &ip) && ip.Source != "":
+		src = string(ip.Source)
+		if want == string(option.Auto) {
+			s.counters.Detected(src)
+		}
+	case errors.As(err, &up):
+		s.counters.Detected(noSource)
+	}
+	nameSource(ctx, src)
+	s.counters.ParseFailed(src, errorCode(st))
+}
+
+// nameSource puts the call's source on its span and on its request line.
+func nameSource(ctx context.Context, src string) {
+	trace.SpanFromContext(ctx).SetAttributes(telemetry.SourceKey.String(src))
+	logging.AddFields(ctx, logging.Fields{"source", src}) // the one call's own fields; a no-op when not logged
+}
+
+// noSource labels a source nobody named and nothing detected.
+const noSource = "none"
+
+// requestedSource is the source options ask for, as a metric label: a known source, "auto" when the key is
+// absent, or "none" for anything else, which fails validation; a caller's text never becomes a label.
+func requestedSource(opts *structpb.Struct) string {
+	v, ok := opts.GetFields()["source"]
+	if !ok {
+		return string(option.Auto)
+	}
+	want := option.Source(v.GetStringValue())
+	if want == option.Auto || slices.Contains(option.Sources(), want) {
+		return string(want)
+	}
+	return noSource
 }
 
 // severities spells event severities as the wire enum; "" cannot reach here, the options' default fills it.

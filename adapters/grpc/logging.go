@@ -50,8 +50,21 @@ func loggingOptions() []logging.Option {
 	}
 }
 
-// traceFields puts the W3C trace id of the caller's traceparent, when it sent a valid one, on the request's line.
+// errorCode is the ERROR_ code a status error from ToStatus carries, as the caller reads it.
+func errorCode(err error) string {
+	code, _, found := strings.Cut(status.Convert(err).Message(), ":")
+	if !found || !strings.HasPrefix(code, "ERROR_") {
+		return "ERROR_UNKNOWN"
+	}
+	return code
+}
+
+// traceFields puts the call's W3C trace id on the request's line: the span's when tracing is on (it continues
+// the caller's traceparent, or starts a trace when none came), else the caller's traceparent, when valid.
 func traceFields(ctx context.Context) logging.Fields {
+	if sc := trace.SpanContextFromContext(ctx); sc.HasTraceID() {
+		return logging.Fields{"trace_id", sc.TraceID().String()}
+	}
 	md, ok := metadata.FromIncomingContext(ctx)
 	if !ok {
 		return nil

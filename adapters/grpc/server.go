@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/selector"
@@ -21,39 +22,82 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 
+	"github.com/monhook/monhook/adapters/telemetry"
 	"github.com/monhook/monhook/domain/plugin"
 	corepb "github.com/monhook/monhook/proto/spaceone/api/core/v1"
 	pluginpb "github.com/monhook/monhook/proto/spaceone/api/monitoring/plugin"
 )
 
-// Settings are the server's knobs, filled from configuration by the caller.
+// Settings are the server's knobs, filled from configuration by the caller. A zero duration or count leaves
+// gRPC's own default in place.
 type Settings struct {
-	Listen         string        // host:port
-	ShutdownGrace  time.Duration // how long in-flight calls may run on after shutdown begins
-	MaxRecvMsgSize int           // bytes
-	OptionsLimits  Limits
-	DataLimits     Limits
+	Listen               string        // host:port
+	ShutdownGrace        time.Duration // how long in-flight calls may run on after shutdown begins
+	MaxRecvMsgSize       int           // bytes
+	MaxConcurrentStreams uint32        // calls one connection may have in flight
+	KeepaliveTime        time.Duration // ping a connection quiet for this long
+	KeepaliveTimeout     time.Duration // close it when the ping is not answered within this
+	MaxConnectionIdle    time.Duration // close a connection with no call in flight for this long
+	ConnectionTimeout    time.Duration // a new connection must finish its handshake within this
+	OptionsLimits        Limits
+	DataLimits           Limits
 }
 
-// newServer builds the gRPC server with its interceptors and limits, and no services yet.
+// Observers are what the server reports to besides its log. Every field is optional, and the zero value
+// observes nothing: the app without telemetry, and tests, build the same server.
+type Observers struct {
+	fx.In
+	Metrics  *grpcprom.ServerMetrics `optional:"true"` // standard gRPC server metrics
+	Tracing  stats.Handler           `optional:"true"` // nil when tracing is off: no handler, no cost
+	Counters *telemetry.Counters     `optional:"true"` // monhook's Event.parse metrics
+}
+
+// newServer builds the gRPC server with its interceptors and limits, and no services yet, observing nothing.
 func newServer(s Settings, log *slog.Logger) *grpc.Server {
-	return grpc.NewServer(
+	return newObservedServer(s, log, Observers{})
+}
+
+// newObservedServer is newServer reporting to o.
+func newObservedServer(s Settings, log *slog.Logger, o Observers) *grpc.Server {
+	unary := []grpc.UnaryServerInterceptor{
+		selector.UnaryServerInterceptor(logging.UnaryServerInterceptor(requestLogger(log), loggingOptions()...), logged),
+		recovery.UnaryServerInterceptor(recovery.WithRecoveryHandlerContext(recoverFunc(log))),
+	}
+	stream := []grpc.StreamServerInterceptor{
+		selector.StreamServerInterceptor(logging.StreamServerInterceptor(requestLogger(log), loggingOptions()...), logged),
+		recovery.StreamServerInterceptor(recovery.WithRecoveryHandlerContext(recoverFunc(log))),
+	}
+	if o.Metrics != nil {
+		// Metrics outermost, so a recovered panic is counted as the INTERNAL it becomes.
+		unary = append([]grpc.UnaryServerInterceptor{o.Metrics.UnaryServerInterceptor()}, unary...)
+		stream = append([]grpc.StreamServerInterceptor{o.Metrics.StreamServerInterceptor()}, stream...)
+	}
+	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(s.MaxRecvMsgSize),
-		// Cloudforet keeps plugin channels open for long; a dead peer is found by pings, an abusive one cut.
-		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
+		// Cloudforet keeps plugin channels open for long; a dead peer is found by pings, an abusive one cut, and
+		// a connection that stays without calls is closed (the client reconnects when it needs to).
+		grpc.KeepaliveParams(keepalive.ServerParameters{
+			Time: s.KeepaliveTime, Timeout: s.KeepaliveTimeout, MaxConnectionIdle: s.MaxConnectionIdle,
+		}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
-		// Logging outermost, recovery innermost: a panic is logged as the INTERNAL status it becomes.
-		grpc.ChainUnaryInterceptor(
-			selector.UnaryServerInterceptor(logging.UnaryServerInterceptor(requestLogger(log), loggingOptions()...), logged),
-			recovery.UnaryServerInterceptor(recovery.WithRecoveryHandlerContext(recoverFunc(log))),
-		),
-		grpc.ChainStreamInterceptor(
-			selector.StreamServerInterceptor(logging.StreamServerInterceptor(requestLogger(log), loggingOptions()...), logged),
-			recovery.StreamServerInterceptor(recovery.WithRecoveryHandlerContext(recoverFunc(log))),
-		),
-	)
+		// Logging outside recovery: a panic is logged as the INTERNAL status it becomes.
+		grpc.ChainUnaryInterceptor(unary...),
+		grpc.ChainStreamInterceptor(stream...),
+	}
+	if s.MaxConcurrentStreams > 0 {
+		opts = append(opts, grpc.MaxConcurrentStreams(s.MaxConcurrentStreams))
+	}
+	if s.ConnectionTimeout > 0 { // zero would time every handshake out at once
+		opts = append(opts, grpc.ConnectionTimeout(s.ConnectionTimeout))
+	}
+	if o.Tracing != nil {
+		// A stats handler sees the call before any interceptor, so the request line can carry its trace id.
+		opts = append(opts, grpc.StatsHandler(o.Tracing))
+	}
+	return grpc.NewServer(opts...)
 }
 
 // recoverFunc turns a panic into INTERNAL; the stack goes to the log, never onto the wire.
@@ -133,9 +177,25 @@ func (r *runner) stop() {
 	r.log.Info("stopped")
 }
 
+// newHealth is the health server, NOT_SERVING until the runner listens: grpc-go's starts SERVING, which the admin
+// listener's /readyz, up first, would report before the gRPC port is open.
+func newHealth() *health.Server {
+	hs := health.NewServer()
+	hs.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
+	return hs
+}
+
+// initializeMetrics lists every registered method in the gRPC metrics at zero, so a scrape shows them before
+// their first call.
+func initializeMetrics(srv *grpc.Server, o Observers) {
+	if o.Metrics != nil {
+		o.Metrics.InitializeMetrics(srv)
+	}
+}
+
 // Module serves the plugin protocol over gRPC for the life of the app. It needs Settings, plugin.Build, the
-// use cases and a *slog.Logger.
+// use cases and a *slog.Logger; it reports to adapters/telemetry's metrics and tracing when they are provided.
 var Module = fx.Module("grpc",
-	fx.Provide(newServer, health.NewServer, newWebhookServer, newEventServer, newServerInfoServer, newRunner),
-	fx.Invoke(register, func(lc fx.Lifecycle, r *runner) { lc.Append(fx.StartStopHook(r.start, r.stop)) }),
+	fx.Provide(newObservedServer, newHealth, newWebhookServer, newObservedEventServer, newServerInfoServer, newRunner),
+	fx.Invoke(register, initializeMetrics, func(lc fx.Lifecycle, r *runner) { lc.Append(fx.StartStopHook(r.start, r.stop)) }),
 )

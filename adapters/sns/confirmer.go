@@ -62,7 +62,7 @@ func (c *Confirmer) Confirm(ctx context.Context, sub source.Subscription) error 
 	u, err := c.check(sub)
 	if err != nil {
 		c.log.WarnContext(ctx, "subscription URL refused", "reason", err.Error(), "host", hostOf(sub.URL))
-		return fmt.Errorf("%w: %v", ErrRefused, err)
+		return fmt.Errorf("%w: %w", ErrRefused, err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
@@ -72,7 +72,7 @@ func (c *Confirmer) Confirm(ctx context.Context, sub source.Subscription) error 
 	if err != nil {
 		return fmt.Errorf("request to %s failed: %w", u.Host, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // the body is only drained: closing it cannot lose anything
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return fmt.Errorf("%s answered %s", u.Host, resp.Status)

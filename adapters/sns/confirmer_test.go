@@ -36,6 +36,8 @@ func newStub(t *testing.T, h http.HandlerFunc) *snsStub {
 
 func (s *snsStub) host() string { return strings.TrimPrefix(s.URL, "https://") }
 
+func (s *snsStub) port() string { return s.URL[strings.LastIndex(s.URL, ":")+1:] }
+
 func confirmURL(host, topicArn string) string {
 	return "https://" + host + "/?Action=ConfirmSubscription&TopicArn=" + url.QueryEscape(topicArn) + "&Token=abc"
 }
@@ -59,19 +61,19 @@ func TestConfirmsTheTopicsOwnURL(t *testing.T) {
 
 // TestHostileURLsAreNeverRequested sends URLs an attacker would put in a body: none may reach any server.
 func TestHostileURLsAreNeverRequested(t *testing.T) {
-	stub := newStub(t, func(w http.ResponseWriter, _ *http.Request) {})
+	stub := newStub(t, func(http.ResponseWriter, *http.Request) {})
 	c := sns.NewConfirmerFor(stub.Client(), []string{stub.host()}, quiet())
 	plain := strings.Replace(confirmURL(stub.host(), topic), "https://", "http://", 1)
 	hostile := []source.Subscription{
-		{URL: plain, TopicArn: topic},                                                                        // http
-		{URL: confirmURL("169.254.169.254", topic), TopicArn: topic},                                         // cloud metadata address
-		{URL: confirmURL("127.0.0.1:1", topic), TopicArn: topic},                                             // loopback, other port
-		{URL: confirmURL("localhost"+stub.host()[strings.Index(stub.host(), ":"):], topic), TopicArn: topic}, // same port, other name
-		{URL: confirmURL("evil.example.com", topic), TopicArn: topic},                                        // other host
-		{URL: confirmURL(stub.host(), "arn:aws:sns:us-east-1:999999999999:other"), TopicArn: topic},          // other topic
-		{URL: "https://" + stub.host() + "/?Action=Unsubscribe&TopicArn=" + topic, TopicArn: topic},          // other action
-		{URL: "https://" + stub.host() + "/?Action=ConfirmSubscription", TopicArn: topic},                    // no topic
-		{URL: confirmURL(stub.host(), "arn:aws:s3:::bucket")},                                                // not an SNS topic
+		{URL: plain, TopicArn: topic},                                                               // http
+		{URL: confirmURL("169.254.169.254", topic), TopicArn: topic},                                // cloud metadata address
+		{URL: confirmURL("127.0.0.1:1", topic), TopicArn: topic},                                    // loopback, other port
+		{URL: confirmURL("localhost:"+stub.port(), topic), TopicArn: topic},                         // same port, other name
+		{URL: confirmURL("evil.example.com", topic), TopicArn: topic},                               // other host
+		{URL: confirmURL(stub.host(), "arn:aws:sns:us-east-1:999999999999:other"), TopicArn: topic}, // other topic
+		{URL: "https://" + stub.host() + "/?Action=Unsubscribe&TopicArn=" + topic, TopicArn: topic}, // other action
+		{URL: "https://" + stub.host() + "/?Action=ConfirmSubscription", TopicArn: topic},           // no topic
+		{URL: confirmURL(stub.host(), "arn:aws:s3:::bucket")},                                       // not an SNS topic
 		{URL: "https://user:pw@" + stub.host() + "/?Action=ConfirmSubscription&TopicArn=" + topic, TopicArn: topic},
 		{URL: "::not a url", TopicArn: topic},
 	}
@@ -86,7 +88,7 @@ func TestHostileURLsAreNeverRequested(t *testing.T) {
 }
 
 func TestRedirectsAreNotFollowed(t *testing.T) {
-	elsewhere := newStub(t, func(w http.ResponseWriter, _ *http.Request) {})
+	elsewhere := newStub(t, func(http.ResponseWriter, *http.Request) {})
 	stub := newStub(t, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, elsewhere.URL+"/latest/meta-data", http.StatusFound)
 	})

@@ -12,11 +12,13 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxevent"
 
+	"github.com/monhook/monhook/adapters/admin"
 	"github.com/monhook/monhook/adapters/cli"
 	"github.com/monhook/monhook/adapters/clock"
 	"github.com/monhook/monhook/adapters/config"
 	grpcadapter "github.com/monhook/monhook/adapters/grpc"
 	"github.com/monhook/monhook/adapters/sns"
+	"github.com/monhook/monhook/adapters/telemetry"
 	"github.com/monhook/monhook/application"
 	"github.com/monhook/monhook/domain/plugin"
 )
@@ -52,7 +54,7 @@ func rootCommand() *cobra.Command {
 		Use:   "version",
 		Short: "Print the version",
 		Args:  cobra.NoArgs,
-		Run:   func(cmd *cobra.Command, _ []string) { fmt.Fprintln(cmd.OutOrStdout(), buildVersion()) },
+		Run:   func(cmd *cobra.Command, _ []string) { _, _ = fmt.Fprintln(cmd.OutOrStdout(), buildVersion()) },
 	})
 	return root
 }
@@ -63,15 +65,25 @@ func runServe(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg)
-	app := fx.New(
+	fx.New(app(cfg, newLogger(cfg))).Run()
+	return nil
+}
+
+// app is the whole server as fx options, built from a checked configuration and logging to log.
+func app(cfg config.Config, log *slog.Logger) fx.Option {
+	return fx.Options(
 		fx.Supply(log, plugin.Build{Version: buildVersion()}, grpcadapter.Settings{
-			Listen:         cfg.Listen,
-			ShutdownGrace:  cfg.ShutdownGrace,
-			MaxRecvMsgSize: cfg.MaxRecvMsgSize,
-			OptionsLimits:  grpcadapter.Limits{MaxDepth: cfg.MaxOptionsDepth, MaxSize: cfg.MaxOptionsSize},
-			DataLimits:     grpcadapter.Limits{MaxDepth: cfg.MaxOptionsDepth, MaxSize: cfg.MaxRecvMsgSize},
-		}),
+			Listen:               cfg.Listen,
+			ShutdownGrace:        cfg.ShutdownGrace,
+			MaxRecvMsgSize:       cfg.MaxRecvMsgSize,
+			MaxConcurrentStreams: uint32(cfg.MaxConcurrentStreams), //nolint:gosec // G115: config bounds it to 1..MaxUint32
+			KeepaliveTime:        cfg.KeepaliveTime,
+			KeepaliveTimeout:     cfg.KeepaliveTimeout,
+			MaxConnectionIdle:    cfg.MaxConnectionIdle,
+			ConnectionTimeout:    cfg.ConnectionTimeout,
+			OptionsLimits:        grpcadapter.Limits{MaxDepth: cfg.MaxOptionsDepth, MaxSize: cfg.MaxOptionsSize},
+			DataLimits:           grpcadapter.Limits{MaxDepth: cfg.MaxOptionsDepth, MaxSize: cfg.MaxRecvMsgSize},
+		}, admin.Settings{Listen: cfg.AdminListen}, telemetry.Settings{OTLPEndpoint: cfg.OTLPEndpoint}),
 		fx.WithLogger(func() fxevent.Logger {
 			l := &fxevent.SlogLogger{Logger: log}
 			l.UseLogLevel(slog.LevelDebug) // fx's wiring chatter; its errors stay at error level
@@ -82,10 +94,12 @@ func runServe(cmd *cobra.Command) error {
 		application.Module,
 		clock.Module,
 		sns.Module,
+		telemetry.Module,
+		// Before grpc: fx stops in reverse, so /readyz answers 503 while the gRPC server drains. The tracer is
+		// built for the gRPC server, so it stops, flushing its spans, after the server's last call.
+		admin.Module,
 		grpcadapter.Module,
 	)
-	app.Run()
-	return nil
 }
 
 func newLogger(cfg config.Config) *slog.Logger {

@@ -1,0 +1,164 @@
+package grpc
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/monhook/monhook/application"
+	"github.com/monhook/monhook/domain/option"
+	"github.com/monhook/monhook/domain/plugin"
+	"github.com/monhook/monhook/domain/source"
+	pluginpb "github.com/monhook/monhook/proto/spaceone/api/monitoring/plugin"
+)
+
+// benchSettings are the production defaults that matter here: the size and depth limits.
+var benchSettings = Settings{
+	OptionsLimits: Limits{MaxDepth: 32, MaxSize: 1 << 20},
+	DataLimits:    Limits{MaxDepth: 32, MaxSize: 32 << 20},
+}
+
+// alertmanagerBody is the 1-alert Alertmanager fixture with its alert repeated n times, each with its own
+// instance label and fingerprint, as the load driver (test/bench/load) builds it.
+func alertmanagerBody(b *testing.B, n int) map[string]any {
+	b.Helper()
+	raw, err := os.ReadFile("../../test/testdata/payloads/alertmanager/zulip-resolved-single-alert.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var body map[string]any
+	if err := json.Unmarshal(raw, &body); err != nil {
+		b.Fatal(err)
+	}
+	first, _ := json.Marshal(body["alerts"].([]any)[0])
+	alerts := make([]any, n)
+	for i := range alerts {
+		var a map[string]any
+		if err := json.Unmarshal(first, &a); err != nil {
+			b.Fatal(err)
+		}
+		a["labels"].(map[string]any)["instance"] = fmt.Sprintf("host-%03d:9100", i)
+		a["fingerprint"] = fmt.Sprintf("%016x", i+1)
+		alerts[i] = a
+	}
+	body["alerts"] = alerts
+	return body
+}
+
+func benchStruct(b *testing.B, m map[string]any) *structpb.Struct {
+	b.Helper()
+	s, err := structpb.NewStruct(m)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// BenchmarkAsMap is the Struct → domain conversion of a request field, limits checked.
+func BenchmarkAsMap(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		doc  map[string]any
+		l    Limits
+	}{
+		{"options={}", map[string]any{}, benchSettings.OptionsLimits},
+		{"data=1-alert", alertmanagerBody(b, 1), benchSettings.DataLimits},
+		{"data=100-alerts", alertmanagerBody(b, 100), benchSettings.DataLimits},
+	} {
+		s := benchStruct(b, c.doc)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := asMap("data", s, c.l); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkEventsInfo is the domain → wire conversion of parsed events.
+func BenchmarkEventsInfo(b *testing.B) {
+	opts, err := option.Parse(map[string]any{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range []int{1, 100} {
+		res, err := source.Normalize(opts, alertmanagerBody(b, n), time.Now())
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("events=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = EventsInfo(res.Events)
+			}
+		})
+	}
+}
+
+type benchClock struct{}
+
+func (benchClock) Now() time.Time { return time.Unix(1700000000, 0) }
+
+type benchConfirmer struct{}
+
+func (benchConfirmer) Confirm(context.Context, source.Subscription) error { return nil }
+
+// BenchmarkHandlers calls each RPC handler as grpc-go would after decoding the request: everything monhook
+// itself does per call except the interceptors and the wire.
+func BenchmarkHandlers(b *testing.B) {
+	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	wh := newWebhookServer(application.NewInit(plugin.Build{Version: "v1"}), application.NewVerify(), benchSettings, log)
+	ev := newEventServer(application.NewParse(benchConfirmer{}, benchClock{}), benchSettings, log)
+	ctx := context.Background()
+	empty := &structpb.Struct{}
+	b.Run("init", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := wh.Init(ctx, &pluginpb.WebhookInitRequest{Options: empty}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// What grpc-go does next with an init answer: marshal it. The options schema is most of its bytes.
+	b.Run("init+marshal", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			info, err := wh.Init(ctx, &pluginpb.WebhookInitRequest{Options: empty})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := proto.Marshal(info); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("verify", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := wh.Verify(ctx, &pluginpb.WebhookPluginVerifyRequest{Options: empty}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	for _, n := range []int{1, 100} {
+		req := &pluginpb.ParseRequest{Options: empty, Data: benchStruct(b, alertmanagerBody(b, n))}
+		b.Run(fmt.Sprintf("parse/alerts=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ev.Parse(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
