@@ -118,7 +118,7 @@ func (benchConfirmer) Confirm(context.Context, source.Subscription) error { retu
 func BenchmarkHandlers(b *testing.B) {
 	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	wh := newWebhookServer(application.NewInit(plugin.Build{Version: "v1"}), application.NewVerify(), benchSettings, log)
-	ev := newEventServer(application.NewParse(benchConfirmer{}, benchClock{}), benchSettings, log)
+	ev := newEventServer(application.NewParse(benchConfirmer{}, benchClock{}), benchSettings, log, Observers{})
 	ctx := context.Background()
 	empty := &structpb.Struct{}
 	b.Run("init", func(b *testing.B) {

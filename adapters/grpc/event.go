@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"slices"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
 	"go.opentelemetry.io/otel/trace"
@@ -27,12 +26,8 @@ type eventServer struct {
 	counters *telemetry.Counters // nil counts nothing
 }
 
-func newEventServer(p *application.Parse, s Settings, log *slog.Logger) *eventServer {
-	return newObservedEventServer(p, s, log, Observers{})
-}
-
-// newObservedEventServer is newEventServer counting parse outcomes in o.Counters.
-func newObservedEventServer(p *application.Parse, s Settings, log *slog.Logger, o Observers) *eventServer {
+// newEventServer answers Event.parse with p, counting outcomes in o.Counters when set.
+func newEventServer(p *application.Parse, s Settings, log *slog.Logger, o Observers) *eventServer {
 	return &eventServer{parse: p, settings: s, log: log, counters: o.Counters}
 }
 
@@ -123,7 +118,7 @@ func requestedSource(opts *structpb.Struct) string {
 		return string(option.Auto)
 	}
 	want := option.Source(v.GetStringValue())
-	if want == option.Auto || slices.Contains(option.Sources(), want) {
+	if want.Valid() {
 		return string(want)
 	}
 	return noSource

@@ -94,7 +94,7 @@ func TestParseErrors(t *testing.T) {
 
 func TestParseHandsSubscriptionURLToTheConfirmer(t *testing.T) {
 	c := &recordingConfirmer{}
-	ts := serveWith(t, c)
+	ts := serveWith(t, c, Observers{})
 	data := mustStruct(t, map[string]any{"Kind": "SubscriptionConfirmation", "SubscribeURL": "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription"})
 	got, err := pluginpb.NewEventClient(ts.conn).Parse(callCtx(t), &pluginpb.ParseRequest{Options: mustStruct(t, map[string]any{"confirm_url": "SubscribeURL"}), Data: data})
 	if err != nil {
@@ -118,7 +118,7 @@ func (refusingConfirmer) Confirm(context.Context, source.Subscription) error {
 }
 
 func TestParseReportsARefusedConfirmation(t *testing.T) {
-	ts := serveWith(t, refusingConfirmer{})
+	ts := serveWith(t, refusingConfirmer{}, Observers{})
 	_, err := pluginpb.NewEventClient(ts.conn).Parse(callCtx(t), &pluginpb.ParseRequest{
 		Options: mustStruct(t, map[string]any{}), Data: fixture(t, "aws_sns/subscription-confirmation.json")})
 	st := status.Convert(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -17,10 +16,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -28,37 +24,13 @@ import (
 
 	"github.com/monhook/monhook/adapters/admin"
 	"github.com/monhook/monhook/adapters/telemetry"
-	"github.com/monhook/monhook/application"
-	"github.com/monhook/monhook/domain/plugin"
 	pluginpb "github.com/monhook/monhook/proto/spaceone/api/monitoring/plugin"
 )
 
 // serveObserved is serve with the server reporting to o, as the app wires it.
 func serveObserved(t *testing.T, o Observers) *testServer {
 	t.Helper()
-	logs := &syncBuffer{}
-	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	build := plugin.Build{Version: "v0.0.0-test"}
-	srv := newObservedServer(testSettings, log, o)
-	hs := health.NewServer()
-	parse := application.NewParse(&recordingConfirmer{}, fixedClock{})
-	register(srv, hs, newWebhookServer(application.NewInit(build), application.NewVerify(), testSettings, log),
-		newObservedEventServer(parse, testSettings, log, o), newServerInfoServer(build))
-	initializeMetrics(srv, o)
-	lis := bufconn.Listen(1 << 20)
-	r := newRunner(srv, hs, testSettings, log, nil)
-	r.serveOn(lis)
-	conn, err := grpc.NewClient("passthrough:///bufnet",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = conn.Close()
-		r.stop()
-	})
-	return &testServer{conn: conn, log: logs, run: r}
+	return serveWith(t, &recordingConfirmer{}, o)
 }
 
 // get fetches path from the admin handler over real HTTP, without keep-alive so no connection outlives the test.
@@ -324,7 +296,7 @@ func TestHealthIsNotServingUntilTheRunnerListens(t *testing.T) {
 		t.Errorf("before listening: %v, want NOT_SERVING", st)
 	}
 	log := slog.New(slog.DiscardHandler)
-	r := newRunner(newServer(testSettings, log), hs, testSettings, log, nil)
+	r := newRunner(newServer(testSettings, log, Observers{}), hs, testSettings, log, nil)
 	r.serveOn(bufconn.Listen(1 << 10))
 	defer r.stop()
 	if st := check(); st != healthpb.HealthCheckResponse_SERVING {

@@ -55,13 +55,9 @@ type Observers struct {
 	Counters *telemetry.Counters     `optional:"true"` // monhook's Event.parse metrics
 }
 
-// newServer builds the gRPC server with its interceptors and limits, and no services yet, observing nothing.
-func newServer(s Settings, log *slog.Logger) *grpc.Server {
-	return newObservedServer(s, log, Observers{})
-}
-
-// newObservedServer is newServer reporting to o.
-func newObservedServer(s Settings, log *slog.Logger, o Observers) *grpc.Server {
+// newServer builds the gRPC server with its interceptors and limits, and no services yet, reporting to o
+// (Observers{} observes nothing).
+func newServer(s Settings, log *slog.Logger, o Observers) *grpc.Server {
 	unary := []grpc.UnaryServerInterceptor{
 		selector.UnaryServerInterceptor(logging.UnaryServerInterceptor(requestLogger(log), loggingOptions()...), logged),
 		recovery.UnaryServerInterceptor(recovery.WithRecoveryHandlerContext(recoverFunc(log))),
@@ -196,6 +192,6 @@ func initializeMetrics(srv *grpc.Server, o Observers) {
 // Module serves the plugin protocol over gRPC for the life of the app. It needs Settings, plugin.Build, the
 // use cases and a *slog.Logger; it reports to adapters/telemetry's metrics and tracing when they are provided.
 var Module = fx.Module("grpc",
-	fx.Provide(newObservedServer, newHealth, newWebhookServer, newObservedEventServer, newServerInfoServer, newRunner),
+	fx.Provide(newServer, newHealth, newWebhookServer, newEventServer, newServerInfoServer, newRunner),
 	fx.Invoke(register, initializeMetrics, func(lc fx.Lifecycle, r *runner) { lc.Append(fx.StartStopHook(r.start, r.stop)) }),
 )

@@ -102,19 +102,21 @@ func (c *recordingConfirmer) Confirm(_ context.Context, sub source.Subscription)
 
 // serve runs the production server, with extra services registered, over bufconn.
 func serve(t *testing.T, extra ...func(*grpc.Server)) *testServer {
-	return serveWith(t, &recordingConfirmer{}, extra...)
+	return serveWith(t, &recordingConfirmer{}, Observers{}, extra...)
 }
 
-func serveWith(t *testing.T, confirmer application.Confirmer, extra ...func(*grpc.Server)) *testServer {
+// serveWith is serve with the given confirmer, the server reporting to o as the app wires it.
+func serveWith(t *testing.T, confirmer application.Confirmer, o Observers, extra ...func(*grpc.Server)) *testServer {
 	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	build := plugin.Build{Version: "v0.0.0-test"}
-	srv := newServer(testSettings, log)
+	srv := newServer(testSettings, log, o)
 	hs := health.NewServer()
 	parse := application.NewParse(confirmer, fixedClock{})
 	register(srv, hs, newWebhookServer(application.NewInit(build), application.NewVerify(), testSettings, log),
-		newEventServer(parse, testSettings, log), newServerInfoServer(build))
+		newEventServer(parse, testSettings, log, o), newServerInfoServer(build))
+	initializeMetrics(srv, o)
 	for _, f := range extra {
 		f(srv)
 	}
