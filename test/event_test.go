@@ -86,7 +86,7 @@ func TestParseErrorsReachCloudforetAsWritten(t *testing.T) {
 		{`{"data": {"a": 1}}`, "ERROR_REQUIRED_PARAMETER", "Required parameter. (key = options)"},
 		{`{"options": {"source": "nagios"}, "data": {}}`, "ERROR_INVALID_PARAMETER", "Parameter is invalid. (key = options.source, reason = "},
 		{`{"options": {}, "data": {"hello": "world"}}`, "ERROR_UNSUPPORTED_PAYLOAD", "The payload matches none of the supported sources (tried aws_sns, azure_monitor, google_cloud_monitoring, datadog, grafana, alertmanager, grafana_legacy, generic)."},
-		{`{"options": {"source": "alertmanager"}, "data": {"alerts": [{"startsAt": "yesterday"}]}}`, "ERROR_INVALID_PAYLOAD", `The alertmanager payload cannot be read: alerts[0].startsAt "yesterday" is not an RFC 3339 time.`},
+		{`{"options": {"source": "alertmanager"}, "data": {"alerts": [{"labels": ["x"]}]}}`, "ERROR_INVALID_PAYLOAD", `The alertmanager payload cannot be read: alerts[0].labels is not an object.`},
 	}
 	for _, tt := range tests {
 		e := c.mustFail(t, "Event.parse", tt.req)

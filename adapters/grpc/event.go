@@ -134,7 +134,9 @@ var severities = map[event.Severity]pluginpb.EventInfo_Severity{
 	event.None:         pluginpb.EventInfo_NONE,
 }
 
-// EventsInfo writes events as the wire message; the CLI prints the same message, so both show one answer.
+// EventsInfo writes events as the wire message; the CLI prints the same message, so both show one answer. The
+// resource goes only in resource: Cloudforet appends resource.name to resources itself, so naming it in resources
+// too would store it twice.
 func EventsInfo(events []event.Event) *pluginpb.EventsInfo {
 	out := &pluginpb.EventsInfo{Results: make([]*pluginpb.EventInfo, 0, len(events))}
 	for _, e := range events {
@@ -151,7 +153,6 @@ func EventsInfo(events []event.Event) *pluginpb.EventsInfo {
 			ImageUrl:       e.ImageURL,
 			Provider:       e.Provider,
 			Account:        e.Account,
-			Resources:      e.Resources(),
 		})
 	}
 	return out

@@ -14,7 +14,8 @@ const (
 	Recovery Type = "RECOVERY"
 )
 
-// Resource is what an event is about. Cloudforet keeps only Name, so Name holds the most useful identifier.
+// Resource is what an event is about. Cloudforet keeps only Name (appended to the event's resources), so Name holds
+// the most useful identifier.
 type Resource struct {
 	ID   string
 	Type string
@@ -31,18 +32,10 @@ type Event struct {
 	Resource       Resource
 	Rule           string
 	OccurredAt     time.Time
-	AdditionalInfo map[string]string
+	AdditionalInfo map[string]string // keys pass StorableKey once Normalize has made the event
 	ImageURL       string
 	Provider       string
 	Account        string
-}
-
-// Resources lists the resource names Cloudforet appends to an alert's resources.
-func (e Event) Resources() []string {
-	if e.Resource.Name == "" {
-		return nil
-	}
-	return []string{e.Resource.Name}
 }
 
 // FormatTime writes t as RFC 3339 in UTC, keeping fractional seconds when there are any.

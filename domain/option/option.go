@@ -16,7 +16,7 @@ type Options struct {
 	LoadJSON        []Path                    `json:"load_json" validate:"max=32,unique,dive,path" doc:"Paths whose string values are JSON documents to decode before mapping."`
 	ConvertData     ConvertData               `json:"convert_data" doc:"Per-field templates: text with {{ path }} placeholders that override what the source parser gives."`
 	ConfirmURL      Path                      `json:"confirm_url,omitempty" validate:"path" doc:"Path to an AWS SNS SubscribeURL; a payload carrying it is a subscription confirmation, not an event."`
-	SeverityMap     map[string]event.Severity `json:"severity_map" validate:"max=64,dive,keys,min=1,endkeys,severity" doc:"Overrides of the source's severity mapping, from the source's own level (matched case-insensitively, so keys must differ in more than case) to a Cloudforet severity."`
+	SeverityMap     map[string]event.Severity `json:"severity_map" validate:"max=64,dive,keys,key,endkeys,severity" doc:"Overrides of the source's severity mapping, from the source's own level (matched case-insensitively, so keys must differ in more than case; non-empty, without '.' and not starting with '$', as Cloudforet stores them) to a Cloudforet severity."`
 	DefaultSeverity event.Severity            `json:"default_severity" validate:"severity" doc:"Severity of an alert whose source gives no level, or a level neither the source nor severity_map knows."`
 	EventKeyFields  []Path                    `json:"event_key_fields" validate:"max=16,unique,dive,path" doc:"Paths whose values, joined and hashed, replace the source's default event key."`
 }
@@ -34,7 +34,7 @@ type ConvertData struct {
 	Account        Template            `json:"account,omitempty" validate:"max=4096,template" doc:"Template of the account."`
 	OccurredAt     Template            `json:"occurred_at,omitempty" validate:"max=4096,template" doc:"Template of the time the event occurred."`
 	Resource       *ResourceTemplates  `json:"resource,omitempty" doc:"Templates of the resource the event is about."`
-	AdditionalInfo map[string]Template `json:"additional_info,omitempty" validate:"dive,keys,min=1,endkeys,max=4096,template" doc:"Templates of additional_info entries, by key."`
+	AdditionalInfo map[string]Template `json:"additional_info,omitempty" validate:"dive,keys,key,endkeys,max=4096,template" doc:"Templates of additional_info entries, by key: non-empty, without '.' and not starting with '$', so that Cloudforet can store the key and its event rules can address it."`
 }
 
 // ResourceTemplates holds templates of an event's resource.

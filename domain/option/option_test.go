@@ -145,7 +145,12 @@ var rejectCases = []struct {
 	{"whitespace control", map[string]any{"convert_data": map[string]any{"rule": "{{- a -}}"}}, option.Invalid, "options.convert_data.rule", "", "not a {{ path }} placeholder"},
 	{"too long template", map[string]any{"convert_data": map[string]any{"title": strings.Repeat("x", 4097)}}, option.Invalid, "options.convert_data.title", "", "at most 4096 characters"},
 	{"bad resource template", map[string]any{"convert_data": map[string]any{"resource": map[string]any{"resource_id": "{{ a b }}"}}}, option.Invalid, "options.convert_data.resource.resource_id", "", "not a {{ path }} placeholder"},
-	{"bad additional_info template", map[string]any{"convert_data": map[string]any{"additional_info": map[string]any{"u.r.l": "{{ x.1.$ }}"}}}, option.Invalid, "options.convert_data.additional_info.u.r.l", "", "'$'"},
+	{"bad additional_info template", map[string]any{"convert_data": map[string]any{"additional_info": map[string]any{"url": "{{ x.1.$ }}"}}}, option.Invalid, "options.convert_data.additional_info.url", "", "'$'"},
+	{"dotted additional_info key", map[string]any{"convert_data": map[string]any{"additional_info": map[string]any{"u.r.l": "x"}}}, option.Invalid, "options.convert_data.additional_info.u.r.l", "", `"u.r.l" holds '.'`},
+	{"$ additional_info key", map[string]any{"convert_data": map[string]any{"additional_info": map[string]any{"$where": "x"}}}, option.Invalid, "options.convert_data.additional_info.$where", "", `"$where" starts with '$'`},
+	{"NUL in an additional_info key", map[string]any{"convert_data": map[string]any{"additional_info": map[string]any{"a\x00b": "x"}}}, option.Invalid, "options.convert_data.additional_info.a\x00b", "", "NUL"},
+	{"dotted severity_map key", map[string]any{"severity_map": map[string]any{"sev.high": "ERROR"}}, option.Invalid, "options.severity_map.sev.high", "", `"sev.high" holds '.'`},
+	{"$ severity_map key", map[string]any{"severity_map": map[string]any{"$gt": "ERROR"}}, option.Invalid, "options.severity_map.$gt", "", `"$gt" starts with '$'`},
 	{"empty additional_info key", map[string]any{"convert_data": map[string]any{"additional_info": map[string]any{"": "x"}}}, option.Invalid, "options.convert_data.additional_info.", "", "keys must not be empty"},
 }
 

@@ -11,8 +11,13 @@ import (
 	"github.com/monhook/monhook/domain/event"
 )
 
-// SchemaDraft is the JSON Schema dialect Schema is written in.
+// SchemaDraft is the JSON Schema dialect Schema is written in. The schema does not name it in "$schema": Cloudforet
+// stores init's metadata in a MongoDB document, which refuses any key that starts with '$', so the schema uses no
+// '$' keyword at all ($schema, $id, $ref, $defs), as Cloudforet's own plugins publish theirs.
 const SchemaDraft = "http://json-schema.org/draft-07/schema#"
+
+// storableKeyPattern is event.StorableKey as the published schema states it.
+const storableKeyPattern = `^[^.$\x00][^.\x00]*$`
 
 // Schema returns the options document's JSON Schema (draft-07), derived from the same struct tags that Parse
 // checks. It is built once; callers must not modify it.
@@ -20,7 +25,6 @@ func Schema() map[string]any { return schema() }
 
 var schema = sync.OnceValue(func() map[string]any {
 	s := schemaOf(reflect.TypeFor[Options](), "")
-	s["$schema"] = SchemaDraft
 	s["title"] = "monhook webhook options"
 	defaults := Defaults().Document()
 	props := s["properties"].(map[string]any)
@@ -85,6 +89,8 @@ func schemaOf(t reflect.Type, rules string) map[string]any {
 			s["pattern"] = "^" + pathPattern + "$"
 		case "template":
 			s["pattern"] = templatePattern
+		case "key":
+			s["pattern"] = storableKeyPattern
 		case "unique":
 			s["uniqueItems"] = true
 		case "max", "min":

@@ -24,6 +24,7 @@ var validate = sync.OnceValue(func() *validator.Validate {
 	must("severity", func(s string) bool { return event.Severity(s).Valid() })
 	must("path", func(s string) bool { _, err := Path(s).Segments(); return err == nil })
 	must("template", func(s string) bool { _, err := Template(s).Parts(); return err == nil })
+	must("key", event.StorableKey)
 	return v
 })
 
@@ -82,12 +83,23 @@ func reason(fe validator.FieldError) string {
 			return "must have at most " + fe.Param() + " keys"
 		}
 		return "must be at most " + fe.Param() + " characters long"
-	case "min":
-		if fe.Kind() == reflect.String {
-			return "keys must not be empty"
-		}
+	case "key":
+		return keyReason(fmt.Sprint(got))
 	}
 	return "breaks rule " + fe.Tag() // unreachable while every tag in use has a case above
+}
+
+// keyReason says why k is not a key Cloudforet can store and route (event.StorableKey).
+func keyReason(k string) string {
+	switch {
+	case k == "":
+		return "keys must not be empty"
+	case strings.HasPrefix(k, "$"):
+		return "key " + quoteShort(k) + " starts with '$', which Cloudforet's database refuses"
+	case strings.Contains(k, "."):
+		return "key " + quoteShort(k) + " holds '.', which Cloudforet's event rules split key paths on"
+	}
+	return "key " + quoteShort(k) + " holds a NUL character, which Cloudforet's database refuses"
 }
 
 func joinValues[T ~string](vs []T) string {

@@ -87,23 +87,13 @@ func readPromAlert(src option.Source, doc, item map[string]any, i int, received 
 	}
 	a.Severity = alertmanagerLevels[strings.ToLower(a.Level)]
 
-	starts, hasStart, bad := timeField(item, "startsAt")
-	if bad {
-		return Alert{}, invalid(src, field("startsAt"), "%q is not an RFC 3339 time", shorten(text(item["startsAt"])))
+	// A resolved alert happened when it ended, unless endsAt is Alertmanager's zero time for "not ended".
+	ended := !isZeroTime(item["endsAt"])
+	timeKey := "startsAt"
+	if a.Type == event.Recovery && ended {
+		timeKey = "endsAt"
 	}
-	ends, hasEnd, bad := timeField(item, "endsAt")
-	if bad {
-		return Alert{}, invalid(src, field("endsAt"), "%q is not an RFC 3339 time", shorten(text(item["endsAt"])))
-	}
-	hasEnd = hasEnd && !ends.Equal(zeroTime) // Alertmanager writes year 1 for "not ended"
-	switch {
-	case a.Type == event.Recovery && hasEnd:
-		a.OccurredAt = ends
-	case hasStart:
-		a.OccurredAt = starts
-	default:
-		a.OccurredAt = received
-	}
+	a.setTime(timeKey, item[timeKey], readTime, received)
 
 	a.Title = firstNonEmpty(strings.TrimSpace(annotation("summary")), label("alertname"))
 	a.Description = firstNonEmpty(annotation("description"), annotation("message"))
@@ -124,12 +114,10 @@ func readPromAlert(src option.Source, doc, item map[string]any, i int, received 
 	}
 	info["status"] = status
 	for _, k := range []string{"fingerprint", "generatorURL", "startsAt"} {
-		if v := str(item, k); v != "" {
-			info[k] = v
-		}
+		info[k] = text(item[k])
 	}
-	if hasEnd {
-		info["endsAt"] = str(item, "endsAt")
+	if ended {
+		info["endsAt"] = text(item["endsAt"])
 	}
 	for _, k := range []string{"receiver", "externalURL", "groupKey"} {
 		if v := str(doc, k); v != "" {
@@ -141,6 +129,16 @@ func readPromAlert(src option.Source, doc, item map[string]any, i int, received 
 	}
 	a.AdditionalInfo = info
 	return a, nil
+}
+
+// isZeroTime reports whether v is absent or Alertmanager's zero time, "0001-01-01T00:00:00Z".
+func isZeroTime(v any) bool {
+	if v == nil || v == "" {
+		return true
+	}
+	s, _ := v.(string)
+	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(s))
+	return err == nil && t.Equal(zeroTime)
 }
 
 // stringMap reads a map whose values are read as text (labels, annotations): absent or null is empty, any other

@@ -106,11 +106,8 @@ func cloudWatchAlarm(m, envelope map[string]any, received time.Time) Alert {
 	if d := str(m, "AlarmDescription"); d != "" {
 		a.Description = strings.TrimSpace(a.Description + "\n\n" + d)
 	}
-	a.OccurredAt = received
-	if t, ok := parseAWSTime(str(m, "StateChangeTime")); ok {
-		a.OccurredAt = t
-	} else if t, ok := parseTime(str(envelope, "Timestamp")); ok {
-		a.OccurredAt = t
+	if !a.setTime("StateChangeTime", m["StateChangeTime"], readTime, received) && envelope != nil {
+		a.setTime("sns.Timestamp", envelope["Timestamp"], readTime, received)
 	}
 	a.Provider = "aws"
 	a.Account = text(m["AWSAccountId"])
@@ -168,14 +165,6 @@ func alarmDimensions(trigger map[string]any) (string, [][2]string) {
 	return namespace, out
 }
 
-// parseAWSTime reads CloudWatch's "2021-06-23T08:41:06.622+0000" (an offset without a colon) and RFC 3339.
-func parseAWSTime(s string) (time.Time, bool) {
-	if t, err := time.Parse("2006-01-02T15:04:05.999999999-0700", s); err == nil {
-		return t.UTC(), true
-	}
-	return parseTime(s)
-}
-
 // healthCategories is AWS Health's eventTypeCategory as a severity.
 var healthCategories = map[string]event.Severity{
 	"issue":               event.Error,
@@ -190,10 +179,7 @@ func eventBridgeEvent(m map[string]any, received time.Time) Alert {
 	a.Type = event.Alert
 	a.Provider = "aws"
 	a.Account = text(m["account"])
-	a.OccurredAt = received
-	if t, ok := parseTime(str(m, "time")); ok {
-		a.OccurredAt = t
-	}
+	a.setTime("time", m["time"], readTime, received)
 	info := map[string]string{}
 	for _, k := range []string{"source", "detail-type", "region", "account", "id"} {
 		if v := text(m[k]); v != "" {
@@ -234,10 +220,8 @@ func eventBridgeEvent(m map[string]any, received time.Time) Alert {
 	if a.Type == event.Recovery {
 		timeKey = "endTime"
 	}
-	if t, ok := parseHealthTime(str(detail, timeKey)); ok {
-		a.OccurredAt = t
-	} else if t, ok := parseHealthTime(str(detail, "startTime")); ok {
-		a.OccurredAt = t
+	if !a.setTime(timeKey, detail[timeKey], readHealthTime, a.OccurredAt) && timeKey != "startTime" {
+		a.setTime("startTime", detail["startTime"], readHealthTime, a.OccurredAt)
 	}
 	var entities []string
 	items, _ := detail["affectedEntities"].([]any)
@@ -282,12 +266,13 @@ func healthDescription(detail map[string]any) string {
 	return strings.TrimSpace(strings.Join(parts, "\n\n"))
 }
 
-// parseHealthTime reads AWS Health's RFC 1123 times ("Wed, 6 Apr 2022 06:00:53 GMT").
-func parseHealthTime(s string) (time.Time, bool) {
-	if t, err := time.Parse("Mon, 2 Jan 2006 15:04:05 MST", s); err == nil {
-		return t.UTC(), true
+// readHealthTime reads AWS Health's RFC 1123 times ("Wed, 6 Apr 2022 06:00:53 GMT"), and what readTime reads.
+func readHealthTime(v any) (time.Time, bool) {
+	s, _ := v.(string)
+	if t, err := time.Parse("Mon, 2 Jan 2006 15:04:05 MST", strings.TrimSpace(s)); err == nil {
+		return inRange(t)
 	}
-	return parseTime(s)
+	return readTime(v)
 }
 
 // plainTextAlert is an SNS message that is not a document: its subject is the title.
@@ -301,10 +286,7 @@ func plainTextAlert(envelope map[string]any, msg string, received time.Time) Ale
 	sum := sha256.Sum256([]byte(str(envelope, "TopicArn") + "\n" + a.Title))
 	a.Key = "sns:" + hex.EncodeToString(sum[:16])
 	a.Provider = "aws"
-	a.OccurredAt = received
-	if t, ok := parseTime(str(envelope, "Timestamp")); ok {
-		a.OccurredAt = t
-	}
+	a.setTime("sns.Timestamp", envelope["Timestamp"], readTime, received)
 	if arn := strings.Split(str(envelope, "TopicArn"), ":"); len(arn) >= 6 {
 		a.Account = arn[4]
 	}

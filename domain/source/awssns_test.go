@@ -49,7 +49,7 @@ func TestCloudWatchAlarmAndOKShareTheAlarmARN(t *testing.T) {
 		t.Errorf("occurred_at %s, want the +0200 offset honoured", got)
 	}
 	if f.Resource.Name != "InstanceId=i-0abc" || f.Resource.ID != "i-0abc" || f.Resource.Type != "AWS/EC2" ||
-		f.AdditionalInfo["dimension.AutoScalingGroupName"] != "web" || f.Provider != "aws" || f.Account != "123456789012" {
+		f.AdditionalInfo["dimension_AutoScalingGroupName"] != "web" || f.Provider != "aws" || f.Account != "123456789012" {
 		t.Errorf("resource %+v, info %v", f.Resource, f.AdditionalInfo)
 	}
 }
@@ -131,7 +131,7 @@ func TestSNSMessages(t *testing.T) {
 	}
 	am := amBody(amAlert("firing", map[string]any{"alertname": "Down", "severity": "warning"}))
 	inner := normalize(t, map[string]any{}, snsEnvelope(t, am))
-	if len(inner) != 1 || inner[0].Title != "Down" || inner[0].Severity != event.Warning || inner[0].AdditionalInfo["sns.TopicArn"] == "" {
+	if len(inner) != 1 || inner[0].Title != "Down" || inner[0].Severity != event.Warning || inner[0].AdditionalInfo["sns_TopicArn"] == "" {
 		t.Errorf("Alertmanager inside SNS: %+v", inner)
 	}
 }

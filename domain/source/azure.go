@@ -121,21 +121,8 @@ func azureCommon(data map[string]any, received time.Time) (Alert, error) {
 	}
 	a.Level, a.Severity = azureLevel(ess["severity"])
 
-	fired, hasFired, bad := timeField(ess, "firedDateTime")
-	if bad {
-		return Alert{}, invalid(option.AzureMonitor, "data.essentials.firedDateTime", "%q is not an RFC 3339 time", shorten(text(ess["firedDateTime"])))
-	}
-	resolved, hasResolved, bad := timeField(ess, "resolvedDateTime")
-	if bad {
-		return Alert{}, invalid(option.AzureMonitor, "data.essentials.resolvedDateTime", "%q is not an RFC 3339 time", shorten(text(ess["resolvedDateTime"])))
-	}
-	switch {
-	case a.Type == event.Recovery && hasResolved:
-		a.OccurredAt = resolved
-	case hasFired:
-		a.OccurredAt = fired
-	default:
-		a.OccurredAt = received
+	if a.Type != event.Recovery || !a.setTime("resolvedDateTime", ess["resolvedDateTime"], readTime, received) {
+		a.setTime("firedDateTime", ess["firedDateTime"], readTime, received)
 	}
 
 	a.Rule = text(ess["alertRule"])
@@ -195,14 +182,7 @@ func azureMetricAlert(data map[string]any, received time.Time) (Alert, error) {
 	}
 	a.Type = azureStatus(data["status"])
 	a.Level, a.Severity = azureLevel(ctx["severity"])
-	t, ok, bad := timeField(ctx, "timestamp")
-	if bad {
-		return Alert{}, invalid(option.AzureMonitor, "data.context.timestamp", "%q is not an RFC 3339 time", shorten(text(ctx["timestamp"])))
-	}
-	a.OccurredAt = received
-	if ok {
-		a.OccurredAt = t
-	}
+	a.setTime("timestamp", ctx["timestamp"], readTime, received)
 	a.Rule = text(ctx["name"])
 	a.Title = a.Rule
 	a.Description = joinNonEmpty("\n\n", text(ctx["description"]), azureConditionSummary(ctx))
@@ -270,16 +250,8 @@ func azureActivityLog(data map[string]any, received time.Time) (Alert, error) {
 	}
 	a.Level, a.Severity = azureLevel(al["level"])
 
-	a.OccurredAt = received
-	for _, k := range []string{"eventTimestamp", "submissionTimestamp"} {
-		t, ok, bad := timeField(al, k)
-		if bad {
-			return Alert{}, invalid(option.AzureMonitor, "data.context.activityLog."+k, "%q is not an RFC 3339 time", shorten(text(al[k])))
-		}
-		if ok {
-			a.OccurredAt = t
-			break
-		}
+	if !a.setTime("eventTimestamp", al["eventTimestamp"], readTime, received) {
+		a.setTime("submissionTimestamp", al["submissionTimestamp"], readTime, received)
 	}
 	a.Title = firstNonEmpty(text(props["title"]), text(al["operationName"]))
 	a.Description = firstNonEmpty(text(al["description"]), text(props["details"]), azureOperationSummary(al))
@@ -313,10 +285,7 @@ func azureLogAlert(body map[string]any, received time.Time) Alert {
 	}
 	a.Type = event.Alert
 	a.Level, a.Severity = azureLevel(body["Severity"])
-	a.OccurredAt = received
-	if t, ok := parseTime(text(body["SearchIntervalEndtimeUtc"])); ok { // the evaluation that fired ended then
-		a.OccurredAt = t
-	}
+	a.setTime("SearchIntervalEndtimeUtc", body["SearchIntervalEndtimeUtc"], readTime, received) // the evaluation that fired ended then
 	a.Title = a.Rule
 	a.Description = joinNonEmpty("\n\n", text(body["Description"]),
 		azureQuerySummary(body["SearchQuery"], body["AlertThresholdOperator"], body["AlertThresholdValue"], body["ResultCount"]))

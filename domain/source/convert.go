@@ -62,12 +62,8 @@ func convert(a *Alert, cd option.ConvertData, doc map[string]any, src option.Sou
 		}
 	}
 	if cd.OccurredAt != "" {
-		s := render(cd.OccurredAt, a.Scope, doc)
-		t, ok := parseTime(s)
-		if !ok {
-			return invalid(src, "occurred_at", "rendered by options.convert_data.occurred_at is %q, not an RFC 3339 time or epoch seconds", shorten(s))
-		}
-		a.OccurredAt = t
+		// A rendered value that is no time is kept, as a source's own would be, and the event keeps its time.
+		a.setTime("occurred_at", render(cd.OccurredAt, a.Scope, doc), readTime, a.OccurredAt)
 	}
 	if len(cd.AdditionalInfo) > 0 {
 		if a.AdditionalInfo == nil {

@@ -117,11 +117,9 @@ func parseDatadog(doc map[string]any, received time.Time) ([]Alert, error) {
 	}
 	a.Description = firstNonEmpty(a.Description, ddText(doc, "alert_status"))
 
-	t, err := datadogTime(doc, received)
-	if err != nil {
-		return nil, err
+	if !a.setTime("date", ddValueOf(doc, "date"), readDatadogTime, received) {
+		a.setTime("last_updated", ddValueOf(doc, "last_updated"), readDatadogTime, received)
 	}
-	a.OccurredAt = t
 
 	org := obj(doc, "org")
 	orgID := firstNonEmpty(ddText(org, "id"), ddText(doc, "org_id"))
@@ -212,27 +210,26 @@ func datadogText(s string) string {
 	return strings.TrimSpace(strings.TrimSuffix(s, "%%%"))
 }
 
-// datadogTime reads $DATE, else $LAST_UPDATED: epoch milliseconds as a number or a string (RFC 3339 text is read
-// too). Neither gives the time of receipt; a value that is no time is an error.
-func datadogTime(doc map[string]any, received time.Time) (time.Time, error) {
-	for _, k := range []string{"date", "last_updated"} {
-		v, ok := doc[k]
-		if !ok || v == nil {
-			continue
-		}
-		s := strings.TrimSpace(text(v))
-		if _, isText := v.(string); isText && (s == "" || datadogPlaceholder.MatchString(s)) {
-			continue
-		}
-		if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 0 && f < epochMillisBelow {
-			return epoch(f, time.Millisecond), nil
-		}
-		if t, err := parseRFC3339(s); err == nil {
-			return t, nil
-		}
-		return time.Time{}, invalid(option.Datadog, k, "%q is not a time in epoch milliseconds", shorten(s))
+// readDatadogTime reads $DATE or $LAST_UPDATED: epoch milliseconds as a number or a string (what readTime reads is
+// read too).
+func readDatadogTime(v any) (time.Time, bool) {
+	if f, ok := v.(float64); ok {
+		return epochIn(f, time.Millisecond)
 	}
-	return received, nil
+	s, _ := v.(string)
+	if f, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil {
+		return epochIn(f, time.Millisecond)
+	}
+	return readTime(v)
+}
+
+// ddValueOf is the value at key of m, nil when absent, null or a variable Datadog did not fill in.
+func ddValueOf(m map[string]any, key string) any {
+	v := m[key]
+	if s, ok := v.(string); ok && datadogPlaceholder.MatchString(strings.TrimSpace(s)) {
+		return nil
+	}
+	return v
 }
 
 // datadogTags splits $TAGS ("env:prod, role:db, monitor") or a list of such tags into name and value; a tag

@@ -263,10 +263,10 @@ func TestDatadogTemplateMapping(t *testing.T) {
 		"provider":         "datadog",
 		"account":          "11023",
 		"link":             "https://app.datadoghq.com/event/jump_to?event_id=7716548234011234567",
-		"tags.env":         "prod",
-		"tags.role":        "db",
-		"tags.monitor":     "true",
-		"org.name":         "Acme",
+		"tags_env":         "prod",
+		"tags_role":        "db",
+		"tags_monitor":     "true",
+		"org_name":         "Acme",
 		"alert_scope":      "host:web-1",
 		"alert_status":     "system.disk.in_use over host:web-1 was > 0.9 on average during the last 5m.",
 		"alert_title":      "[Triggered on {host:web-1}] Disk almost full",
@@ -279,7 +279,7 @@ func TestDatadogTemplateMapping(t *testing.T) {
 		"aggreg_key":       "9bd4ac313a4d1e8fae2482df7b77628",
 		"alert_priority":   "P2",
 		"alert_transition": "Triggered",
-		"org.id":           "11023",
+		"org_id":           "11023",
 		"hostname":         "web-1",
 		"event_type":       "query_alert_monitor",
 	}
@@ -330,7 +330,7 @@ func TestDatadogTags(t *testing.T) {
 		e := ddMust(t, body)
 		got := map[string]string{}
 		for k, v := range e.AdditionalInfo {
-			if n, ok := strings.CutPrefix(k, "tags."); ok {
+			if n, ok := strings.CutPrefix(k, "tags_"); ok {
 				got[n] = v
 			}
 		}
@@ -385,17 +385,11 @@ func TestDatadogDate(t *testing.T) {
 	}
 }
 
-func TestDatadogRefusesADateThatIsNoTime(t *testing.T) {
-	long := strings.Repeat("x", 300)
-	for _, v := range []any{"yesterday", -5.0, true, long} {
-		_, err := ddParse(t, nil, ddWith(readJSON(t, ddDefault), "date", v))
-		var ie *source.InvalidPayloadError
-		if !errors.As(err, &ie) || ie.Source != option.Datadog || ie.Field != "date" {
-			t.Errorf("date %v: error %v, want an invalid datadog payload naming date", v, err)
-			continue
-		}
-		if strings.Contains(err.Error(), long[:100]) {
-			t.Errorf("the error quotes the whole value: %s", err)
+func TestDatadogKeepsADateThatIsNoTime(t *testing.T) {
+	for _, v := range []any{"yesterday", -5.0, true} {
+		e := ddMust(t, ddWith(readJSON(t, ddDefault), "date", v, "last_updated", nil))
+		if !e.OccurredAt.Equal(received) || e.AdditionalInfo["date"] == "" {
+			t.Errorf("date %v: occurred_at %s, additional_info date %q; want the time of receipt and the value kept", v, e.OccurredAt, e.AdditionalInfo["date"])
 		}
 	}
 }

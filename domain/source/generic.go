@@ -37,10 +37,7 @@ func parseGeneric(doc map[string]any, received time.Time) ([]Alert, error) {
 		}
 		a.Severity, a.Level = s, v
 	}
-	a.OccurredAt = received
-	if t, ok := parseGenericTime(text(doc["occurred_at"])); ok {
-		a.OccurredAt = t
-	}
+	a.setTime("occurred_at", doc["occurred_at"], readTime, received)
 	if r, ok := doc["resource"].(map[string]any); ok {
 		a.Resource = event.Resource{ID: text(r["resource_id"]), Type: text(r["resource_type"]), Name: text(r["name"])}
 	}
@@ -54,12 +51,3 @@ func parseGeneric(doc map[string]any, received time.Time) ([]Alert, error) {
 	return []Alert{a}, nil
 }
 
-// parseGenericTime reads occurred_at as api-direct users write it: RFC 3339, or the same without a zone, which
-// is taken as UTC. Anything else falls back to the time of receipt.
-func parseGenericTime(s string) (time.Time, bool) {
-	if t, ok := parseTime(s); ok {
-		return t, true
-	}
-	t, err := time.Parse("2006-01-02T15:04:05.999999999", strings.TrimSpace(s))
-	return t.UTC(), err == nil
-}

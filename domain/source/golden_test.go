@@ -62,9 +62,6 @@ func wire(events []event.Event) map[string]any {
 		put("image_url", e.ImageURL)
 		put("provider", e.Provider)
 		put("account", e.Account)
-		if rs := e.Resources(); len(rs) > 0 {
-			m["resources"] = []any{rs[0]}
-		}
 		results = append(results, m)
 	}
 	return map[string]any{"results": results}

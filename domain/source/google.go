@@ -1,7 +1,6 @@
 package source
 
 import (
-	"errors"
 	"strings"
 	"time"
 
@@ -41,14 +40,7 @@ func parseGoogleCloudMonitoring(doc map[string]any, received time.Time) ([]Alert
 	a.Level = strings.TrimSpace(text(inc["severity"]))
 	a.Severity = googleLevels[strings.ToLower(a.Level)]
 
-	a.OccurredAt = received
-	t, ok, err := googleTime(inc[timeKey])
-	if err != nil {
-		return nil, invalid(option.GoogleCloudMonitoring, "incident."+timeKey, "%q is not a time in epoch seconds", shorten(text(inc[timeKey])))
-	}
-	if ok {
-		a.OccurredAt = t
-	}
+	a.setTime(timeKey, inc[timeKey], readGoogleTime, received)
 
 	var subject, content string
 	switch d := inc["documentation"].(type) {
@@ -85,33 +77,15 @@ func parseGoogleCloudMonitoring(doc map[string]any, received time.Time) ([]Alert
 	return []Alert{a}, nil
 }
 
-// googleTime reads an epoch-seconds time, a JSON number or the same as text (RFC 3339 text is read too). Null,
-// absent and 0 (the test notification's "never") are no time, ok=false.
-func googleTime(v any) (t time.Time, ok bool, err error) {
-	switch x := v.(type) {
-	case nil:
-		return time.Time{}, false, nil
-	case float64:
-		if x <= 0 {
-			return time.Time{}, false, nil
-		}
-		if x >= epochMillisBelow/1000 {
-			return time.Time{}, false, errBadTime
-		}
-		return epoch(x, time.Second), true, nil
-	case string:
-		if s := strings.TrimSpace(x); s == "" || s == "0" {
-			return time.Time{}, false, nil
-		}
-		if t, ok := parseTime(x); ok {
-			return t, t.Unix() > 0, nil
-		}
+// readGoogleTime reads an epoch-seconds time, a JSON number or the same as text (what readTime reads is read
+// too). 0, the test notification's "never", is no time.
+func readGoogleTime(v any) (time.Time, bool) {
+	t, ok := readTime(v)
+	if f, isNumber := v.(float64); isNumber {
+		t, ok = epochIn(f, time.Second)
 	}
-	return time.Time{}, false, errBadTime
+	return t, ok && t.Unix() > 0
 }
-
-// errBadTime marks a time that is present but unreadable.
-var errBadTime = errors.New("unreadable time")
 
 // googleFlatten adds v to additional_info under key, going depth levels into objects ("resource.labels.zone")
 // and writing what lies deeper as JSON text.

@@ -20,6 +20,8 @@ type Alert struct {
 	event.Event
 	Level string         // the source's own level ("critical"); "" when it gives none
 	Scope map[string]any // the alert's own object; templates and key fields look here before the whole payload
+
+	unreadTimes map[string]string // source times setTime could not read, by field, for additional_info
 }
 
 // Result is what one payload gives: events, or a subscription to confirm instead.
@@ -217,10 +219,26 @@ func complete(a *Alert, src option.Source) error {
 	if a.Type == "" {
 		a.Type = event.Alert
 	}
-	if a.AdditionalInfo == nil {
-		a.AdditionalInfo = map[string]string{}
-	}
+	a.AdditionalInfo = storableInfo(a.AdditionalInfo, a.unreadTimes)
 	return nil
+}
+
+// storableInfo is info as Cloudforet can store and route it: times the parser could not read added under their
+// field names (unless info has that name already), empty values left out, and every key made storable by
+// event.StorableInfo ("labels.alertname" becomes "labels_alertname").
+func storableInfo(info, unreadTimes map[string]string) map[string]string {
+	out := make(map[string]string, len(info)+len(unreadTimes))
+	for k, v := range info {
+		if v != "" {
+			out[k] = v
+		}
+	}
+	for k, v := range unreadTimes {
+		if _, ok := out[k]; !ok && v != "" {
+			out[k] = v
+		}
+	}
+	return event.StorableInfo(out)
 }
 
 func firstNonEmpty(ss ...string) string {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/monhook/monhook/domain/event"
@@ -114,7 +115,7 @@ func FuzzNormalizeWithOptions(f *testing.F) {
 
 // checkResult holds what every answer of Normalize guarantees: a refusal is one of the two payload errors; a
 // confirmation or notice comes without events; every event has a key, a title, a type, a valid severity and
-// additional_info to send, all of it UTF-8, and a time within RFC 3339's years.
+// additional_info to send under keys Cloudforet can store, all of it UTF-8, and a UTC time in years 1 to 9999.
 func checkResult(t *testing.T, b []byte, opts option.Options, res source.Result, err error) {
 	t.Helper()
 	if err != nil {
@@ -151,8 +152,13 @@ func checkResult(t *testing.T, b []byte, opts option.Options, res source.Result,
 			t.Fatalf("source %s: Normalize(%s) event %d has nil additional_info", opts.Source, b, i)
 		case e.OccurredAt.IsZero():
 			t.Fatalf("source %s: Normalize(%s) event %d has no time", opts.Source, b, i)
-		case e.OccurredAt.Year() < 0 || e.OccurredAt.Year() > 9999:
-			t.Fatalf("source %s: Normalize(%s) event %d has a time RFC 3339 cannot write: %s", opts.Source, b, i, e.OccurredAt)
+		case e.OccurredAt.Year() < 1 || e.OccurredAt.Year() > 9999 || e.OccurredAt.Location() != time.UTC:
+			t.Fatalf("source %s: Normalize(%s) event %d has a time Cloudforet cannot read: %s", opts.Source, b, i, e.OccurredAt)
+		}
+		for k := range e.AdditionalInfo {
+			if !event.StorableKey(k) {
+				t.Fatalf("source %s: Normalize(%s) event %d has additional_info key %q, which Cloudforet cannot store or route", opts.Source, b, i, k)
+			}
 		}
 		// protobuf refuses to encode a string that is not UTF-8, so such a field would fail the whole answer.
 		texts := []string{e.Key, e.Title, e.Description, e.Rule, e.ImageURL, e.Provider, e.Account,
@@ -168,27 +174,36 @@ func checkResult(t *testing.T, b []byte, opts option.Options, res source.Result,
 	}
 }
 
-// TestTimesOutsideYears0To9999AreNoTime keeps a finding of the invariants above (testdata/fuzz/FuzzNormalize/
-// epoch-* and offset-*): an epoch too large for a time, such as 1e30, overflowed the integer conversion and came
-// out in the year -292275055, and an offset could carry an RFC 3339 time past 9999; RFC 3339 cannot write either
-// and Cloudforet cannot read them. Now they are no time: the time of receipt where a body may omit it, an error
-// where the field must be a time.
-func TestTimesOutsideYears0To9999AreNoTime(t *testing.T) {
+// TestUnreadableTimesGiveTheTimeOfReceipt keeps findings of the invariants above (testdata/fuzz/FuzzNormalize/
+// epoch-* and offset-*) and of Cloudforet's own code: an epoch too large for a time, such as 1e30, overflowed the
+// integer conversion and came out in the year -292275055; an offset could carry a time past 9999 or before year 1;
+// year 0000 passed through, and Cloudforet's ISO 8601 parser (years 1 to 9999) then failed the whole call, sibling
+// alerts included. Now such a time, or one that is no time at all, never costs the body: the event gets the time
+// of receipt, and the source's own value stays in additional_info under its field.
+func TestUnreadableTimesGiveTheTimeOfReceipt(t *testing.T) {
 	for _, tt := range []struct {
-		name    string
-		opts    string
-		data    string
-		refused bool
+		name, opts, data string
+		kept, value      string // the additional_info key and value that keep the source's own time
 	}{
-		{"generic occurred_at", `{}`, `{"event_key": "k", "title": "t", "occurred_at": 1e30}`, false},
-		{"generic occurred_at as text", `{}`, `{"event_key": "k", "title": "t", "occurred_at": "99999999999999999999"}`, false},
-		{"generic occurred_at in year 10000", `{}`, `{"event_key": "k", "title": "t", "occurred_at": 253402300800000}`, false},
-		{"generic occurred_at offset into year 10000", `{}`, `{"event_key": "k", "title": "t", "occurred_at": "9999-12-31T23:59:59-23:59"}`, false},
-		{"datadog date offset before year 0", `{"source": "datadog"}`, `{"id": "1", "title": "t", "alert_transition": "Triggered", "date": "0000-01-01T00:00:00+01:00"}`, true},
-		{"alertmanager startsAt offset into year 10000", `{"source": "alertmanager"}`, `{"version": "4", "groupKey": "g", "status": "firing", "alerts": [{"status": "firing", "labels": {"alertname": "a"}, "startsAt": "9999-12-31T23:00:00-02:00"}]}`, true},
-		{"convert_data occurred_at", `{"convert_data": {"occurred_at": "{{ at }}"}}`, `{"event_key": "k", "title": "t", "at": 1e17}`, true},
-		{"datadog date", `{"source": "datadog"}`, `{"id": "1", "title": "t", "alert_transition": "Triggered", "date": 9.3e18}`, true},
-		{"google started_at", `{"source": "google_cloud_monitoring"}`, `{"version": "1.2", "incident": {"incident_id": "i", "state": "open", "started_at": 1e300}}`, true},
+		{"generic occurred_at", `{}`, `{"event_key": "k", "title": "t", "occurred_at": 1e30}`, "occurred_at", "1000000000000000000000000000000"},
+		{"generic occurred_at as text", `{}`, `{"event_key": "k", "title": "t", "occurred_at": "99999999999999999999"}`, "occurred_at", "99999999999999999999"},
+		{"generic occurred_at in year 10000", `{}`, `{"event_key": "k", "title": "t", "occurred_at": 253402300800000}`, "occurred_at", "253402300800000"},
+		{"generic occurred_at offset into year 10000", `{}`, `{"event_key": "k", "title": "t", "occurred_at": "9999-12-31T23:59:59-23:59"}`, "occurred_at", "9999-12-31T23:59:59-23:59"},
+		{"generic occurred_at in year 0", `{}`, `{"event_key": "k", "title": "t", "occurred_at": "0000-06-01T00:00:00Z"}`, "occurred_at", "0000-06-01T00:00:00Z"},
+		{"generic occurred_at no time", `{}`, `{"event_key": "k", "title": "t", "occurred_at": "yesterday"}`, "occurred_at", "yesterday"},
+		{"datadog date offset before year 1", `{"source": "datadog"}`, `{"id": "1", "title": "t", "alert_transition": "Triggered", "date": "0001-01-01T00:00:00+01:00"}`, "date", "0001-01-01T00:00:00+01:00"},
+		{"datadog date", `{"source": "datadog"}`, `{"id": "1", "title": "t", "alert_transition": "Triggered", "date": 9.3e18}`, "date", "9300000000000000000"},
+		{"datadog date no time", `{"source": "datadog"}`, `{"id": "1", "title": "t", "alert_transition": "Triggered", "date": true}`, "date", "true"},
+		{"alertmanager startsAt offset into year 10000", `{"source": "alertmanager"}`, `{"version": "4", "groupKey": "g", "status": "firing", "alerts": [{"status": "firing", "labels": {"alertname": "a"}, "startsAt": "9999-12-31T23:00:00-02:00"}]}`, "startsAt", "9999-12-31T23:00:00-02:00"},
+		{"alertmanager startsAt in year 0", `{}`, `{"version": "4", "groupKey": "g", "status": "firing", "alerts": [{"status": "firing", "labels": {"alertname": "a"}, "startsAt": "0000-06-01T00:00:00Z"}]}`, "startsAt", "0000-06-01T00:00:00Z"},
+		{"alertmanager startsAt no time", `{}`, `{"version": "4", "groupKey": "g", "status": "firing", "alerts": [{"status": "firing", "labels": {"alertname": "a"}, "startsAt": "yesterday"}]}`, "startsAt", "yesterday"},
+		{"convert_data occurred_at", `{"convert_data": {"occurred_at": "{{ at }}"}}`, `{"event_key": "k", "title": "t", "at": 1e17}`, "occurred_at", "100000000000000000"},
+		{"google started_at", `{"source": "google_cloud_monitoring"}`, `{"version": "1.2", "incident": {"incident_id": "i", "state": "open", "started_at": 1e30}}`, "started_at", "1000000000000000000000000000000"},
+		{"google started_at not a number", `{}`, `{"version": "1.2", "incident": {"incident_id": "i", "state": "open", "started_at": true}}`, "started_at", "true"},
+		{"cloudwatch offset into year 10000", `{}`, `{"AlarmName": "a", "NewStateValue": "ALARM", "StateChangeTime": "9999-12-31T23:59:59.000-2359"}`, "StateChangeTime", "9999-12-31T23:59:59.000-2359"},
+		{"azure fired time", `{}`, `{"schemaId": "azureMonitorCommonAlertSchema", "data": {"essentials": {"alertId": "a", "firedDateTime": "yesterday"}}}`, "firedDateTime", "yesterday"},
+		{"azure metric time", `{}`, `{"schemaId": "AzureMonitorMetricAlert", "data": {"context": {"id": "r", "timestamp": "soon"}}}`, "timestamp", "soon"},
+		{"eventbridge time", `{}`, `{"detail-type": "x", "source": "s", "detail": {}, "time": "0000-01-01T00:00:00Z"}`, "time", "0000-01-01T00:00:00Z"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			rawOpts, _ := decodeObject([]byte(tt.opts))
@@ -199,16 +214,37 @@ func TestTimesOutsideYears0To9999AreNoTime(t *testing.T) {
 			data, _ := decodeObject([]byte(tt.data))
 			res, err := source.Normalize(opts, data, received)
 			checkResult(t, []byte(tt.data), opts, res, err)
-			if tt.refused {
-				var ip *source.InvalidPayloadError
-				if !errors.As(err, &ip) {
-					t.Fatalf("Normalize = %v, %v; want an InvalidPayloadError", res.Events, err)
-				}
-				return
-			}
 			if err != nil || len(res.Events) != 1 || !res.Events[0].OccurredAt.Equal(received) {
 				t.Fatalf("Normalize = %v, %v; want one event at the time of receipt", res.Events, err)
 			}
+			if got := res.Events[0].AdditionalInfo[tt.kept]; got != tt.value {
+				t.Errorf("additional_info[%s] = %q, want the source's own %q", tt.kept, got, tt.value)
+			}
 		})
+	}
+}
+
+// TestTimesCloudforetReads checks the written forms every source's times are read in, in UTC: date-only is
+// midnight UTC of that day, not the time of receipt; no zone is UTC; the edges of years 1 and 9999 are kept.
+func TestTimesCloudforetReads(t *testing.T) {
+	for in, want := range map[string]string{
+		"2021-08-23":                     "2021-08-23T00:00:00Z",
+		"2021-08-23T10:20:30":            "2021-08-23T10:20:30Z",
+		"2021-08-23 10:20:30.5":          "2021-08-23T10:20:30.5Z",
+		"2021-08-23T10:20:30+0200":       "2021-08-23T08:20:30Z",
+		"2021-08-23T10:20:30.25-03:30":   "2021-08-23T13:50:30.25Z",
+		"0001-01-01T00:00:00.001Z":       "0001-01-01T00:00:00.001Z",
+		"9999-12-31T23:59:59.999999999Z": "9999-12-31T23:59:59.999999999Z",
+		"1629715662":                     "2021-08-23T10:47:42Z",
+		"1629715662759":                  "2021-08-23T10:47:42.759Z",
+	} {
+		body := map[string]any{"event_key": "k", "title": "t", "occurred_at": in}
+		res, err := source.Normalize(mustOptions(t, map[string]any{}), body, received)
+		if err != nil || len(res.Events) != 1 {
+			t.Fatalf("%s: %v, %v", in, res.Events, err)
+		}
+		if got := event.FormatTime(res.Events[0].OccurredAt); got != want {
+			t.Errorf("occurred_at %q = %s, want %s", in, got, want)
+		}
 	}
 }

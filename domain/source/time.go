@@ -1,7 +1,6 @@
 package source
 
 import (
-	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -11,26 +10,77 @@ import (
 // zeroTime is what Alertmanager writes for "no time" (endsAt of an alert it still considers firing).
 var zeroTime = time.Time{}
 
+// The years an event time may have: Cloudforet reads occurred_at with Python's ISO 8601 parser, whose datetime
+// holds years 1 to 9999. A time outside them would fail the whole call there, sibling alerts included.
+const (
+	minYear = 1
+	maxYear = 9999
+)
+
 // epochMillisAbove: an epoch past 1e11 cannot be seconds (that is the year 5138), so it is milliseconds.
 const epochMillisAbove = 1e11
 
-// epochMillisBelow bounds an epoch to the last millisecond of 9999, the last year RFC 3339 writes; a larger one
-// would also overflow the integer conversion in epoch and come out as a time before year 0.
+// epochMillisBelow bounds an epoch to the last millisecond of 9999; a larger one would also overflow the integer
+// conversion in epoch and come out as a time before year 0.
 const epochMillisBelow = 253402300800000
 
-// parseTime reads an RFC 3339 time (any offset, any fraction) or an epoch, and returns it in UTC.
+// timeLayouts are the written forms parseTime reads, most common first: RFC 3339; an offset without a colon
+// (CloudWatch's "+0000"); no zone at all, which is taken as UTC; a space instead of the T; a date alone, which is
+// midnight UTC of that day.
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999Z0700",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999Z0700",
+	"2006-01-02 15:04:05.999999999",
+	time.DateOnly,
+}
+
+// parseTime reads a written time (any of timeLayouts) or an epoch in seconds or milliseconds, and returns it in
+// UTC. ok is false unless the result is a full time in the years Cloudforet reads.
 func parseTime(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
-	if t, err := parseRFC3339(s); err == nil {
-		return t, true
+	if s == "" {
+		return time.Time{}, false
 	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 0 && f < epochMillisBelow { // NaN fails both tests
-		if f > epochMillisAbove {
-			return epoch(f, time.Millisecond), true
+	if c := s[0]; c >= '0' && c <= '9' && !strings.ContainsAny(s, "-:") {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return time.Time{}, false
 		}
-		return epoch(f, time.Second), true
+		return epochAuto(f)
+	}
+	for _, layout := range timeLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return inRange(t)
+		}
 	}
 	return time.Time{}, false
+}
+
+// inRange returns t in UTC, ok when its year is one Cloudforet reads. An offset can carry
+// "9999-12-31T23:59:59-23:59" into the year 10000, or "0001-01-01T00:00:00+01:00" into year 0. The first instant
+// of year 1 is no time either: it is Go's zero time, what Go senders (Alertmanager, Grafana) write for "none".
+func inRange(t time.Time) (time.Time, bool) {
+	t = t.UTC()
+	return t, t.Year() >= minYear && t.Year() <= maxYear && !t.IsZero()
+}
+
+// epochAuto reads an epoch whose unit its size tells: seconds, or milliseconds past epochMillisAbove.
+func epochAuto(f float64) (time.Time, bool) {
+	if f > epochMillisAbove {
+		return epochIn(f, time.Millisecond)
+	}
+	return epochIn(f, time.Second)
+}
+
+// epochIn reads an epoch of the given unit: ok for 1970 up to the end of 9999 (NaN fails both tests).
+func epochIn(f float64, unit time.Duration) (time.Time, bool) {
+	if !(f >= 0 && f*float64(unit/time.Millisecond) < epochMillisBelow) {
+		return time.Time{}, false
+	}
+	return epoch(f, unit), true
 }
 
 // epoch converts a count of units since 1970 to UTC time. The whole units are converted in integers, so an
@@ -43,31 +93,29 @@ func epoch(f float64, unit time.Duration) time.Time {
 	return time.Unix(n/perSecond, nsec).UTC()
 }
 
-// timeField reads an RFC 3339 time at key of m: absent is ok=false with no error; present but malformed is an error.
-func timeField(m map[string]any, key string) (t time.Time, ok bool, bad bool) {
-	s, isText := m[key].(string)
-	if !isText || s == "" {
-		return time.Time{}, false, m[key] != nil
+// readTime reads a time value of a body: text by parseTime, a JSON number as an epoch whose size tells its unit.
+func readTime(v any) (time.Time, bool) {
+	if f, ok := v.(float64); ok {
+		return epochAuto(f)
 	}
-	t, err := parseRFC3339(s)
-	if err != nil {
-		return time.Time{}, false, true
-	}
-	return t, true, false
+	s, _ := v.(string)
+	return parseTime(s)
 }
 
-// errYearRange says a time, once in UTC, falls outside the years 0 to 9999 that RFC 3339 can write.
-var errYearRange = errors.New("time outside the years 0 to 9999")
-
-// parseRFC3339 reads an RFC 3339 time in UTC. An offset can carry "9999-12-31T23:59:59-23:59" into the year 10000
-// (or "0000-01-01T00:00:00+01:00" before year 0), which FormatTime could not write as RFC 3339: it is refused.
-func parseRFC3339(s string) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, err
+// setTime sets a.OccurredAt from the source's value v of field, read by read, and reports whether it could. A
+// value that is absent (nil or empty text), or that read cannot take as a full time in years 1 to 9999, gives
+// fallback: never an error that would lose the body. An unreadable value is kept in additional_info under field.
+func (a *Alert) setTime(field string, v any, read func(any) (time.Time, bool), fallback time.Time) bool {
+	if t, ok := read(v); ok {
+		a.OccurredAt = t
+		return true
 	}
-	if t = t.UTC(); t.Year() < 0 || t.Year() > 9999 {
-		return time.Time{}, errYearRange
+	a.OccurredAt = fallback
+	if v != nil && v != "" {
+		if a.unreadTimes == nil {
+			a.unreadTimes = map[string]string{}
+		}
+		a.unreadTimes[field] = text(v)
 	}
-	return t, nil
+	return false
 }
