@@ -50,4 +50,3 @@ func parseGeneric(doc map[string]any, received time.Time) ([]Alert, error) {
 	a.AdditionalInfo = info
 	return []Alert{a}, nil
 }
-
