@@ -17,8 +17,8 @@ FROM gcr.io/distroless/static-debian12:nonroot
 WORKDIR /app
 COPY --from=build /out/monhook /usr/local/bin/monhook
 COPY configs/monhook.yaml /app/configs/monhook.yaml
-# gRPC (Cloudforet's plugin protocol; SPACEONE_PORT, set by Cloudforet's supervisor, changes it) and the admin
-# listener (/metrics, /healthz, /readyz).
+# gRPC (Cloudforet's plugin protocol, on the 50051 that Cloudforet's supervisor hard-codes; it sets no SPACEONE_PORT)
+# and the admin listener (/metrics, /healthz, /readyz).
 EXPOSE 50051 9464
 USER nonroot:nonroot
 ENTRYPOINT ["/usr/local/bin/monhook", "serve"]
