@@ -31,14 +31,19 @@ type Clock interface {
 type Parse struct {
 	confirmer Confirmer
 	clock     Clock
+	budget    source.Budget
 }
 
-// NewParse returns a Parse that hands subscription confirmations to c and reads the time of receipt from clk.
-func NewParse(c Confirmer, clk Clock) *Parse { return &Parse{confirmer: c, clock: clk} }
+// NewParse returns a Parse that hands subscription confirmations to c, reads the time of receipt from clk and
+// holds every answer to budget.
+func NewParse(c Confirmer, clk Clock, budget source.Budget) *Parse {
+	return &Parse{confirmer: c, clock: clk, budget: budget}
+}
 
 // Handle validates rawOptions, reads data (nil for either means absent) and returns the events, or none when
 // the payload was a subscription confirmation. Bad options come back as *option.Error, unreadable payloads as
-// *source.InvalidPayloadError or *source.UnsupportedPayloadError.
+// *source.InvalidPayloadError or *source.UnsupportedPayloadError, an answer over budget as *source.LimitError, and
+// a call whose ctx ended as ctx's error.
 func (uc *Parse) Handle(ctx context.Context, rawOptions, data map[string]any) (source.Result, error) {
 	received := uc.clock.Now()
 	opts, err := option.Parse(rawOptions)
@@ -48,7 +53,7 @@ func (uc *Parse) Handle(ctx context.Context, rawOptions, data map[string]any) (s
 	if err != nil {
 		return source.Result{}, err
 	}
-	res, err := source.Normalize(opts, data, received)
+	res, err := source.Normalize(ctx, opts, data, received, uc.budget)
 	if err != nil {
 		return source.Result{}, err
 	}

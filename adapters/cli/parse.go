@@ -64,7 +64,7 @@ func ParseCommand() *cobra.Command {
 				return err
 			}
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-			uc := application.NewParse(offlineConfirmer{log}, fixedClock(received))
+			uc := application.NewParse(offlineConfirmer{log}, fixedClock(received), source.DefaultBudget)
 			out, err := Parse(cmd.Context(), uc, log, opts, data)
 			if err != nil {
 				return err

@@ -30,7 +30,7 @@ type Config struct {
 	ShutdownGrace   time.Duration `koanf:"shutdown_grace"`    // default 20s; in-flight calls get this long after SIGTERM
 	LogLevel        string        `koanf:"log_level"`         // debug|info|warn|error, default info
 	LogFormat       string        `koanf:"log_format"`        // json|text, default json
-	MaxRecvMsgSize  int           `koanf:"max_recv_msg_size"` // bytes, default 32 MiB (33554432)
+	MaxRecvMsgSize  int           `koanf:"max_recv_msg_size"` // bytes, default 8 MiB (8388608)
 	MaxOptionsDepth int           `koanf:"max_options_depth"` // default 32: options nested deeper are rejected
 	MaxOptionsSize  int           `koanf:"max_options_size"`  // bytes of encoded options, default 1 MiB (1048576)
 
@@ -40,8 +40,20 @@ type Config struct {
 	MaxConnectionIdle    time.Duration `koanf:"max_connection_idle"`    // default 5m without calls closes a connection
 	ConnectionTimeout    time.Duration `koanf:"connection_timeout"`     // default 20s for a new connection's handshake
 
-	AdminListen  string `koanf:"admin_listen"`  // default "0.0.0.0:9464"; "" turns the admin listener off
+	AdminListen  string `koanf:"admin_listen"`  // default "127.0.0.1:9464"; "" turns the admin listener off
 	OTLPEndpoint string `koanf:"otlp_endpoint"` // default "": tracing off
+
+	MaxEvents      int `koanf:"max_events"`       // default 1000 events in one answer
+	MaxEventBytes  int `koanf:"max_event_bytes"`  // default 1 MiB for one event
+	MaxAnswerBytes int `koanf:"max_answer_bytes"` // default 16 MiB for one answer
+	MaxTextBytes   int `koanf:"max_text_bytes"`   // default 64 KiB for a rendered template or a hashed key field
+	MaxInfoEntries int `koanf:"max_info_entries"` // default 512 additional_info entries in one event
+
+	MemoryLimit       int           `koanf:"memory_limit"`         // bytes; default 0: GOMEMLIMIT, else 90% of the container's limit, else 1 GiB
+	AdmissionWait     time.Duration `koanf:"admission_wait"`       // default 2s a request may wait for memory
+	CallTimeout       time.Duration `koanf:"call_timeout"`         // default 30s for a plugin call, reading its request included
+	MaxHeaderListSize int           `koanf:"max_header_list_size"` // default 32 KiB of a call's headers
+	Compression       string        `koanf:"compression"`          // default "": requests must come uncompressed; or "gzip"
 }
 
 // DefaultPath is read when --config is not given and the file exists.
@@ -63,7 +75,7 @@ var defaults = Config{
 	ShutdownGrace:   20 * time.Second,
 	LogLevel:        "info",
 	LogFormat:       "json",
-	MaxRecvMsgSize:  32 << 20,
+	MaxRecvMsgSize:  8 << 20,
 	MaxOptionsDepth: 32,
 	MaxOptionsSize:  1 << 20,
 
@@ -73,8 +85,20 @@ var defaults = Config{
 	MaxConnectionIdle:    5 * time.Minute,
 	ConnectionTimeout:    20 * time.Second,
 
-	AdminListen:  "0.0.0.0:9464",
+	AdminListen:  "127.0.0.1:9464",
 	OTLPEndpoint: "",
+
+	MaxEvents:      1000,
+	MaxEventBytes:  1 << 20,
+	MaxAnswerBytes: 16 << 20,
+	MaxTextBytes:   64 << 10,
+	MaxInfoEntries: 512,
+
+	MemoryLimit:       0,
+	AdmissionWait:     2 * time.Second,
+	CallTimeout:       30 * time.Second,
+	MaxHeaderListSize: 32 << 10,
+	Compression:       "",
 }
 
 // usage is the --help text of each key; RegisterFlags panics on a key missing here, so none is forgotten.
@@ -94,6 +118,18 @@ var usage = map[string]string{
 	"connection_timeout":     "a new gRPC connection must finish its handshake within this",
 	"admin_listen":           `host:port of the HTTP admin listener (/metrics, /healthz, /readyz); "" turns it off`,
 	"otlp_endpoint":          `OTLP/gRPC collector for traces: http://host:4317 (plaintext) or https://host:4317 (TLS); "" turns tracing off; OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT apply below`,
+
+	"max_events":       "most events one Event.parse answer may have (alerts read from one body)",
+	"max_event_bytes":  "largest event, in encoded bytes, body-level fields it copies included",
+	"max_answer_bytes": "largest Event.parse answer, in encoded bytes",
+	"max_text_bytes":   "largest rendered convert_data template, and largest value event_key_fields hashes, in bytes",
+	"max_info_entries": "most additional_info entries of one event",
+
+	"memory_limit":         "Go's soft memory limit in bytes, half of it the budget of requests in flight; 0: GOMEMLIMIT, else 90% of the container's memory limit, else 1 GiB",
+	"admission_wait":       "how long a request may wait for room in the memory budget before RESOURCE_EXHAUSTED",
+	"call_timeout":         "deadline of every plugin call, from its first byte (the caller's, when earlier)",
+	"max_header_list_size": "largest header list of a gRPC call, in bytes",
+	"compression":          `grpc-encoding accepted on requests: "" (none: requests must be uncompressed) or gzip`,
 }
 
 var levels = map[string]slog.Level{
@@ -304,13 +340,34 @@ func (c Config) validate(from map[string]string) error {
 	}{
 		{"max_recv_msg_size", c.MaxRecvMsgSize}, {"max_options_depth", c.MaxOptionsDepth},
 		{"max_options_size", c.MaxOptionsSize}, {"max_concurrent_streams", c.MaxConcurrentStreams},
+		{"max_events", c.MaxEvents}, {"max_event_bytes", c.MaxEventBytes}, {"max_answer_bytes", c.MaxAnswerBytes},
+		{"max_text_bytes", c.MaxTextBytes}, {"max_info_entries", c.MaxInfoEntries},
+		{"max_header_list_size", c.MaxHeaderListSize},
 	} {
 		if limit.n <= 0 {
 			return bad(limit.key, limit.n, from, "must be positive")
 		}
 	}
-	if c.MaxConcurrentStreams > math.MaxUint32 {
-		return bad("max_concurrent_streams", c.MaxConcurrentStreams, from, "must be at most 4294967295")
+	for _, limit := range []struct {
+		key string
+		n   int
+	}{{"max_concurrent_streams", c.MaxConcurrentStreams}, {"max_header_list_size", c.MaxHeaderListSize}} {
+		if limit.n > math.MaxUint32 {
+			return bad(limit.key, limit.n, from, "must be at most 4294967295")
+		}
+	}
+	// The answer leaves as one gRPC message, which Cloudforet's client takes up to 256 MiB.
+	if c.MaxAnswerBytes > 256<<20 {
+		return bad("max_answer_bytes", c.MaxAnswerBytes, from, "must be at most 268435456, what Cloudforet's client receives")
+	}
+	if c.MaxEventBytes > c.MaxAnswerBytes {
+		return bad("max_event_bytes", c.MaxEventBytes, from, "must be at most max_answer_bytes")
+	}
+	if c.MemoryLimit < 0 {
+		return bad("memory_limit", c.MemoryLimit, from, "must be 0 (automatic) or a number of bytes")
+	}
+	if c.Compression != "" && c.Compression != "gzip" {
+		return bad("compression", c.Compression, from, `want "" (none) or gzip`)
 	}
 	for _, d := range []struct {
 		key string
@@ -322,8 +379,13 @@ func (c Config) validate(from map[string]string) error {
 		{"keepalive_timeout", c.KeepaliveTimeout, time.Nanosecond},
 		{"max_connection_idle", c.MaxConnectionIdle, time.Nanosecond},
 		{"connection_timeout", c.ConnectionTimeout, time.Nanosecond},
+		{"admission_wait", c.AdmissionWait, 0},
+		{"call_timeout", c.CallTimeout, time.Nanosecond},
 	} {
 		if d.d < d.min {
+			if d.min == 0 {
+				return bad(d.key, d.d, from, "must not be negative")
+			}
 			if d.min == time.Nanosecond {
 				return bad(d.key, d.d, from, "must be positive")
 			}

@@ -31,7 +31,7 @@ func defaults() config.Config {
 		ShutdownGrace:   20 * time.Second,
 		LogLevel:        "info",
 		LogFormat:       "json",
-		MaxRecvMsgSize:  33554432,
+		MaxRecvMsgSize:  8388608,
 		MaxOptionsDepth: 32,
 		MaxOptionsSize:  1048576,
 
@@ -41,8 +41,20 @@ func defaults() config.Config {
 		MaxConnectionIdle:    5 * time.Minute,
 		ConnectionTimeout:    20 * time.Second,
 
-		AdminListen:  "0.0.0.0:9464",
+		AdminListen:  "127.0.0.1:9464",
 		OTLPEndpoint: "",
+
+		MaxEvents:      1000,
+		MaxEventBytes:  1048576,
+		MaxAnswerBytes: 16777216,
+		MaxTextBytes:   65536,
+		MaxInfoEntries: 512,
+
+		MemoryLimit:       0,
+		AdmissionWait:     2 * time.Second,
+		CallTimeout:       30 * time.Second,
+		MaxHeaderListSize: 32768,
+		Compression:       "",
 	}
 }
 
@@ -370,6 +382,46 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{`max_recv_msg_size "32MiB" (from MONHOOK_MAX_RECV_MSG_SIZE)`},
 		},
 		{
+			name: "max_events zero",
+			args: []string{"--max-events", "0"},
+			want: []string{`max_events "0" (from --max-events): must be positive`},
+		},
+		{
+			name: "max_answer_bytes over what Cloudforet receives",
+			env:  env{"MONHOOK_MAX_ANSWER_BYTES": "268435457"},
+			want: []string{`max_answer_bytes "268435457" (from MONHOOK_MAX_ANSWER_BYTES): must be at most 268435456`},
+		},
+		{
+			name: "max_event_bytes over max_answer_bytes",
+			args: []string{"--max-event-bytes", "2000", "--max-answer-bytes", "1000"},
+			want: []string{`max_event_bytes "2000" (from --max-event-bytes): must be at most max_answer_bytes`},
+		},
+		{
+			name: "max_header_list_size too large",
+			args: []string{"--max-header-list-size", "4294967296"},
+			want: []string{`max_header_list_size "4294967296" (from --max-header-list-size): must be at most 4294967295`},
+		},
+		{
+			name: "memory_limit negative",
+			file: "memory_limit: -1\n",
+			want: []string{`memory_limit "-1"`, "monhook.yaml", "must be 0 (automatic) or a number of bytes"},
+		},
+		{
+			name: "admission_wait negative",
+			args: []string{"--admission-wait", "-1s"},
+			want: []string{`admission_wait "-1s" (from --admission-wait): must not be negative`},
+		},
+		{
+			name: "call_timeout zero",
+			env:  env{"MONHOOK_CALL_TIMEOUT": "0s"},
+			want: []string{`call_timeout "0s" (from MONHOOK_CALL_TIMEOUT): must be positive`},
+		},
+		{
+			name: "compression unknown",
+			args: []string{"--compression", "zstd"},
+			want: []string{`compression "zstd" (from --compression): want "" (none) or gzip`},
+		},
+		{
 			name: "max_options_depth negative",
 			env:  env{"MONHOOK_MAX_OPTIONS_DEPTH": "-1"},
 			want: []string{`max_options_depth "-1" (from MONHOOK_MAX_OPTIONS_DEPTH): must be positive`},
@@ -541,7 +593,7 @@ func TestRegisterFlags(t *testing.T) {
 		"shutdown-grace":    "20s",
 		"log-level":         "info",
 		"log-format":        "json",
-		"max-recv-msg-size": "33554432",
+		"max-recv-msg-size": "8388608",
 		"max-options-depth": "32",
 		"max-options-size":  "1048576",
 
@@ -550,8 +602,19 @@ func TestRegisterFlags(t *testing.T) {
 		"keepalive-timeout":      "10s",
 		"max-connection-idle":    "5m0s",
 		"connection-timeout":     "20s",
-		"admin-listen":           "0.0.0.0:9464",
+		"admin-listen":           "127.0.0.1:9464",
 		"otlp-endpoint":          "",
+
+		"max-events":           "1000",
+		"max-event-bytes":      "1048576",
+		"max-answer-bytes":     "16777216",
+		"max-text-bytes":       "65536",
+		"max-info-entries":     "512",
+		"memory-limit":         "0",
+		"admission-wait":       "2s",
+		"call-timeout":         "30s",
+		"max-header-list-size": "32768",
+		"compression":          "",
 	}
 	fs := flags(t)
 	got := map[string]string{}

@@ -92,7 +92,7 @@ func BenchmarkEventsInfo(b *testing.B) {
 		b.Fatal(err)
 	}
 	for _, n := range []int{1, 100} {
-		res, err := source.Normalize(opts, alertmanagerBody(b, n), time.Now())
+		res, err := source.Normalize(context.Background(), opts, alertmanagerBody(b, n), time.Now(), source.DefaultBudget)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -118,7 +118,7 @@ func (benchConfirmer) Confirm(context.Context, source.Subscription) error { retu
 func BenchmarkHandlers(b *testing.B) {
 	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	wh := newWebhookServer(application.NewInit(plugin.Build{Version: "v1"}), application.NewVerify(), benchSettings, log)
-	ev := newEventServer(application.NewParse(benchConfirmer{}, benchClock{}), benchSettings, log, Observers{})
+	ev := newEventServer(application.NewParse(benchConfirmer{}, benchClock{}, source.DefaultBudget), benchSettings, log, Observers{})
 	ctx := context.Background()
 	empty := &structpb.Struct{}
 	b.Run("init", func(b *testing.B) {

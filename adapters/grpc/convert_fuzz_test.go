@@ -1,6 +1,7 @@
 package grpc
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"math"
@@ -177,7 +178,7 @@ func FuzzParseWire(f *testing.F) {
 		if err != nil {
 			return
 		}
-		res, err := source.Normalize(option.Defaults(), data, received)
+		res, err := source.Normalize(context.Background(), option.Defaults(), data, received, source.DefaultBudget)
 		if err != nil {
 			return
 		}

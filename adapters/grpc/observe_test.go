@@ -296,7 +296,7 @@ func TestHealthIsNotServingUntilTheRunnerListens(t *testing.T) {
 		t.Errorf("before listening: %v, want NOT_SERVING", st)
 	}
 	log := slog.New(slog.DiscardHandler)
-	r := newRunner(newServer(testSettings, log, Observers{}), hs, testSettings, log, nil)
+	r := newRunner(newServer(testSettings, log, Observers{}), hs, newDrain(), testSettings, log, nil)
 	r.serveOn(bufconn.Listen(1 << 10))
 	defer r.stop()
 	if st := check(); st != healthpb.HealthCheckResponse_SERVING {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
@@ -44,6 +45,13 @@ type Settings struct {
 	ConnectionTimeout    time.Duration // a new connection must finish its handshake within this
 	OptionsLimits        Limits
 	DataLimits           Limits
+
+	AdmissionBudget   int64         // bytes of memory the plugin requests in flight may take, each at Expansion × its size
+	AdmissionWait     time.Duration // how long a request may wait for room in AdmissionBudget
+	CallTimeout       time.Duration // deadline of every call but the health and reflection streams
+	MaxHeaderListSize uint32        // bytes of a call's headers
+	MaxSendMsgSize    int           // bytes of an answer
+	Compression       string        // "" or "gzip": the grpc-encoding requests may use
 }
 
 // Observers are what the server reports to besides its log. Every field is optional, and the zero value
@@ -58,8 +66,12 @@ type Observers struct {
 // newServer builds the gRPC server with its interceptors and limits, and no services yet, reporting to o
 // (Observers{} observes nothing).
 func newServer(s Settings, log *slog.Logger, o Observers) *grpc.Server {
+	gzipAccepted.Store(s.Compression == "gzip")
+	c := newCodec(newAdmission(s.AdmissionBudget, s.AdmissionWait), max(s.OptionsLimits.MaxDepth, s.DataLimits.MaxDepth))
 	unary := []grpc.UnaryServerInterceptor{
 		selector.UnaryServerInterceptor(logging.UnaryServerInterceptor(requestLogger(log), loggingOptions()...), logged),
+		// Inside logging, so a request refused before its handler is logged with its code.
+		c.interceptor(log),
 		recovery.UnaryServerInterceptor(recovery.WithRecoveryHandlerContext(recoverFunc(log))),
 	}
 	stream := []grpc.StreamServerInterceptor{
@@ -73,6 +85,10 @@ func newServer(s Settings, log *slog.Logger, o Observers) *grpc.Server {
 	}
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(s.MaxRecvMsgSize),
+		grpc.MaxSendMsgSize(s.MaxSendMsgSize),
+		grpc.MaxHeaderListSize(s.MaxHeaderListSize),
+		grpc.ForceServerCodecV2(c),
+		grpc.InTapHandle(callDeadline(s.CallTimeout)),
 		// Cloudforet keeps plugin channels open for long; a dead peer is found by pings, an abusive one cut, and
 		// a connection that stays without calls is closed (the client reconnects when it needs to).
 		grpc.KeepaliveParams(keepalive.ServerParameters{
@@ -105,13 +121,56 @@ func recoverFunc(log *slog.Logger) recovery.RecoveryHandlerFuncContext {
 }
 
 // register adds the plugin services, health and reflection (v1 and v1alpha: Cloudforet's client speaks v1alpha).
-func register(srv *grpc.Server, hs *health.Server, wh *webhookServer, ev *eventServer, si *serverInfoServer) {
+func register(srv *grpc.Server, hs *health.Server, d *drain, wh *webhookServer, ev *eventServer, si *serverInfoServer) {
 	pluginpb.RegisterWebhookServer(srv, wh)
 	pluginpb.RegisterEventServer(srv, ev)
 	corepb.RegisterServerInfoServer(srv, si)
-	healthpb.RegisterHealthServer(srv, hs)
+	healthpb.RegisterHealthServer(srv, drainingHealth{Server: hs, drain: d})
 	reflection.Register(srv)
 }
+
+// drain is closed when shutdown begins.
+type drain struct {
+	once sync.Once
+	ch   chan struct{}
+}
+
+func newDrain() *drain { return &drain{ch: make(chan struct{})} }
+
+func (d *drain) begin() { d.once.Do(func() { close(d.ch) }) }
+
+// drainingHealth is grpc-go's health server whose Watch streams end when shutdown begins, right after they have
+// sent NOT_SERVING: a graceful stop waits for every open stream, and a watch would otherwise hold it for the whole
+// grace period.
+type drainingHealth struct {
+	*health.Server
+	drain *drain
+}
+
+func (h drainingHealth) Watch(req *healthpb.HealthCheckRequest, stream healthpb.Health_WatchServer) error {
+	ctx, cancel := context.WithCancel(stream.Context())
+	defer cancel()
+	go func() {
+		select {
+		case <-h.drain.ch:
+			time.Sleep(drainNotice) // let the NOT_SERVING the shutdown sent reach the watcher first
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return h.Server.Watch(req, watchStream{stream, ctx})
+}
+
+// drainNotice is how long a watch stays open after shutdown begins, for its NOT_SERVING update to be sent.
+const drainNotice = 100 * time.Millisecond
+
+// watchStream is a Watch stream whose context ends at drain.
+type watchStream struct {
+	healthpb.Health_WatchServer
+	ctx context.Context
+}
+
+func (w watchStream) Context() context.Context { return w.ctx }
 
 func newServerInfoServer(b plugin.Build) *serverInfoServer {
 	return &serverInfoServer{version: b.Version}
@@ -121,14 +180,15 @@ func newServerInfoServer(b plugin.Build) *serverInfoServer {
 type runner struct {
 	srv      *grpc.Server
 	health   *health.Server
+	drain    *drain
 	settings Settings
 	log      *slog.Logger
 	shutdown fx.Shutdowner
 	lis      net.Listener
 }
 
-func newRunner(srv *grpc.Server, hs *health.Server, s Settings, log *slog.Logger, sd fx.Shutdowner) *runner {
-	return &runner{srv: srv, health: hs, settings: s, log: log, shutdown: sd}
+func newRunner(srv *grpc.Server, hs *health.Server, d *drain, s Settings, log *slog.Logger, sd fx.Shutdowner) *runner {
+	return &runner{srv: srv, health: hs, drain: d, settings: s, log: log, shutdown: sd}
 }
 
 // start binds (a taken port fails start-up), marks every service SERVING and serves in the background.
@@ -163,6 +223,7 @@ func (r *runner) addr() net.Addr { return r.lis.Addr() }
 // stop drains: NOT_SERVING first so probes stop sending, then in-flight calls get the grace period.
 func (r *runner) stop() {
 	r.health.Shutdown()
+	r.drain.begin()
 	r.log.Info("draining", "grace", r.settings.ShutdownGrace.String())
 	force := time.AfterFunc(r.settings.ShutdownGrace, func() {
 		r.log.Warn("grace period over; cutting remaining calls")
@@ -192,6 +253,6 @@ func initializeMetrics(srv *grpc.Server, o Observers) {
 // Module serves the plugin protocol over gRPC for the life of the app. It needs Settings, plugin.Build, the
 // use cases and a *slog.Logger; it reports to adapters/telemetry's metrics and tracing when they are provided.
 var Module = fx.Module("grpc",
-	fx.Provide(newServer, newHealth, newWebhookServer, newEventServer, newServerInfoServer, newRunner),
+	fx.Provide(newServer, newHealth, newDrain, newWebhookServer, newEventServer, newServerInfoServer, newRunner),
 	fx.Invoke(register, initializeMetrics, func(lc fx.Lifecycle, r *runner) { lc.Append(fx.StartStopHook(r.start, r.stop)) }),
 )

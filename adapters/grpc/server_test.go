@@ -39,11 +39,16 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 var testSettings = Settings{
-	Listen:         "127.0.0.1:0",
-	ShutdownGrace:  5 * time.Second,
-	MaxRecvMsgSize: 32 << 20,
-	OptionsLimits:  Limits{MaxDepth: 32, MaxSize: 1 << 20},
-	DataLimits:     Limits{MaxDepth: 32, MaxSize: 32 << 20},
+	Listen:            "127.0.0.1:0",
+	ShutdownGrace:     5 * time.Second,
+	MaxRecvMsgSize:    32 << 20,
+	OptionsLimits:     Limits{MaxDepth: 32, MaxSize: 1 << 20},
+	DataLimits:        Limits{MaxDepth: 32, MaxSize: 32 << 20},
+	AdmissionBudget:   2 << 30,
+	AdmissionWait:     time.Second,
+	CallTimeout:       30 * time.Second,
+	MaxHeaderListSize: 32 << 10,
+	MaxSendMsgSize:    16 << 20,
 }
 
 // syncBuffer collects log output written from server goroutines.
@@ -113,15 +118,16 @@ func serveWith(t *testing.T, confirmer application.Confirmer, o Observers, extra
 	build := plugin.Build{Version: "v0.0.0-test"}
 	srv := newServer(testSettings, log, o)
 	hs := health.NewServer()
-	parse := application.NewParse(confirmer, fixedClock{})
-	register(srv, hs, newWebhookServer(application.NewInit(build), application.NewVerify(), testSettings, log),
+	parse := application.NewParse(confirmer, fixedClock{}, source.DefaultBudget)
+	d := newDrain()
+	register(srv, hs, d, newWebhookServer(application.NewInit(build), application.NewVerify(), testSettings, log),
 		newEventServer(parse, testSettings, log, o), newServerInfoServer(build))
 	initializeMetrics(srv, o)
 	for _, f := range extra {
 		f(srv)
 	}
 	lis := bufconn.Listen(1 << 20)
-	r := newRunner(srv, hs, testSettings, log, nil)
+	r := newRunner(srv, hs, d, testSettings, log, nil)
 	r.serveOn(lis)
 	conn, err := grpc.NewClient("passthrough:///bufnet",
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
@@ -422,7 +428,7 @@ func TestPanicBecomesInternalAndServerKeepsServing(t *testing.T) {
 func TestModuleStartsAndStopsOnRealTCP(t *testing.T) {
 	var r *runner
 	app := fxtest.New(t,
-		fx.Supply(slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), plugin.Build{Version: "v"}, testSettings),
+		fx.Supply(slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), plugin.Build{Version: "v"}, testSettings, source.DefaultBudget),
 		fx.Provide(func() application.Clock { return fixedClock{} }, func() application.Confirmer { return &recordingConfirmer{} }),
 		application.Module, Module,
 		fx.Populate(&r),
@@ -448,7 +454,7 @@ func TestModuleFailsToStartOnATakenPort(t *testing.T) {
 	s := testSettings
 	s.Listen = taken.Addr().String()
 	app := fx.New(fx.NopLogger,
-		fx.Supply(slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), plugin.Build{Version: "v"}, s),
+		fx.Supply(slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), plugin.Build{Version: "v"}, s, source.DefaultBudget),
 		fx.Provide(func() application.Clock { return fixedClock{} }, func() application.Confirmer { return &recordingConfirmer{} }),
 		application.Module, Module)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -10,8 +10,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.uber.org/fx"
 
@@ -61,7 +63,7 @@ var ErrRefused = errors.New("the SubscribeURL is not this topic's SNS confirmati
 func (c *Confirmer) Confirm(ctx context.Context, sub source.Subscription) error {
 	u, err := c.check(sub)
 	if err != nil {
-		c.log.WarnContext(ctx, "subscription URL refused", "reason", err.Error(), "host", hostOf(sub.URL))
+		c.log.WarnContext(ctx, "subscription URL refused", "reason", clip(err.Error()), "host", clip(hostOf(sub.URL)))
 		return fmt.Errorf("%w: %w", ErrRefused, err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
@@ -70,14 +72,14 @@ func (c *Confirmer) Confirm(ctx context.Context, sub source.Subscription) error 
 	}
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("request to %s failed: %w", u.Host, err)
+		return fmt.Errorf("request to %s failed: %w", clip(u.Host), err)
 	}
 	defer func() { _ = resp.Body.Close() }() // the body is only drained: closing it cannot lose anything
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return fmt.Errorf("%s answered %s", u.Host, resp.Status)
 	}
-	c.log.InfoContext(ctx, "subscription confirmed", "topic", u.Query().Get("TopicArn"))
+	c.log.InfoContext(ctx, "subscription confirmed", "topic", clip(u.Query().Get("TopicArn")))
 	return nil
 }
 
@@ -103,7 +105,7 @@ func (c *Confirmer) check(sub source.Subscription) (*url.URL, error) {
 	}
 	region, ok := topicRegion(topic)
 	if !ok {
-		return nil, errors.New("its TopicArn is not an SNS topic ARN")
+		return nil, errors.New("its TopicArn is not an SNS topic ARN in an AWS region")
 	}
 	for _, h := range c.hosts {
 		if strings.EqualFold(u.Host, strings.ReplaceAll(h, "{region}", region)) {
@@ -113,18 +115,34 @@ func (c *Confirmer) check(sub source.Subscription) (*url.URL, error) {
 	return nil, fmt.Errorf("its host is not SNS's for region %s", region)
 }
 
-// topicRegion reads the region of an SNS topic ARN: arn:<partition>:sns:<region>:<account>:<name>.
+// awsRegion is what an AWS region looks like: us-east-1, ap-northeast-2, cn-north-1 (China), us-gov-west-1
+// (GovCloud), us-iso-east-1. "s3" or "s3-website-us-east-1", which a hand-made ARN may put there, are no region,
+// and no URL is built from them.
+var awsRegion = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+
+// topicRegion reads the region of an SNS topic ARN, arn:<partition>:sns:<region>:<account>:<name>, when it looks
+// like an AWS region.
 func topicRegion(arn string) (string, bool) {
 	parts := strings.Split(arn, ":")
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "sns" || parts[3] == "" {
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "sns" || len(parts[3]) > 32 || !awsRegion.MatchString(parts[3]) {
 		return "", false
 	}
-	for _, r := range parts[3] {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
-			return "", false
-		}
-	}
 	return parts[3], true
+}
+
+// clipBytes is the most of a host, reason or topic a log line or an error echoes.
+const clipBytes = 128
+
+// clip cuts s to clipBytes on a rune boundary, marking the cut with an ellipsis.
+func clip(s string) string {
+	if len(s) <= clipBytes {
+		return s
+	}
+	cut := clipBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 func hostOf(raw string) string {

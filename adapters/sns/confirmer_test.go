@@ -139,3 +139,31 @@ func TestProductionHostsFollowTheTopicsRegion(t *testing.T) {
 type roundTrip func(*http.Request) (*http.Response, error)
 
 func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestTopicRegionsMustLookLikeAWSRegions checks no URL is built, let alone requested, from an ARN whose region is
+// not one: "s3" would make sns.s3.amazonaws.com, which is not SNS.
+func TestTopicRegionsMustLookLikeAWSRegions(t *testing.T) {
+	stub := newStub(t, func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") })
+	// The stub stands in for sns.<region>.amazonaws.com: the host template accepts any region the check lets by.
+	c := sns.NewConfirmerFor(stub.Client(), []string{stub.host()}, quiet())
+	arn := func(region string) string { return "arn:aws:sns:" + region + ":123456789012:alerts" }
+	for _, region := range []string{"us-east-1", "ap-northeast-2", "cn-north-1", "us-gov-west-1", "us-iso-east-1"} {
+		if err := c.Confirm(context.Background(), source.Subscription{URL: confirmURL(stub.host(), arn(region)), TopicArn: arn(region)}); err != nil {
+			t.Errorf("region %s: %v", region, err)
+		}
+	}
+	before := stub.requests.Load()
+	long := strings.Repeat("a", 1<<20) + "-east-1"
+	for _, region := range []string{"s3", "s3-website-us-east-1", "us-east", "US-EAST-1", "us_east_1", "us-east-1a", long} {
+		err := c.Confirm(context.Background(), source.Subscription{URL: confirmURL(stub.host(), arn(region)), TopicArn: arn(region)})
+		if !errors.Is(err, sns.ErrRefused) {
+			t.Errorf("region %.20q: %v, want a refusal", region, err)
+		}
+		if err != nil && len(err.Error()) > 512 {
+			t.Errorf("region %.20q: the error echoes %d bytes", region, len(err.Error()))
+		}
+	}
+	if n := stub.requests.Load(); n != before {
+		t.Errorf("%d requests for refused regions", n-before)
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/monhook/monhook/adapters/telemetry"
 	"github.com/monhook/monhook/application"
 	"github.com/monhook/monhook/domain/plugin"
+	"github.com/monhook/monhook/domain/source"
 )
 
 // version is set at build time: -ldflags "-X main.version=$(git describe)".
@@ -65,14 +66,24 @@ func runServe(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	fx.New(app(cfg, newLogger(cfg))).Run()
+	log := newLogger(cfg)
+	limit, from := memoryLimit(cfg.MemoryLimit, cgroupLimit, freeAddressSpace)
+	log.Info("memory", "limit", limit, "from", from, "admission_budget", limit/2)
+	fx.New(app(cfg, limit, log)).Run()
 	return nil
 }
 
-// app is the whole server as fx options, built from a checked configuration and logging to log.
-func app(cfg config.Config, log *slog.Logger) fx.Option {
+// app is the whole server as fx options, built from a checked configuration and logging to log. Half of
+// memoryLimit is the budget of requests in flight; the rest is for answers, the runtime and garbage.
+func app(cfg config.Config, memoryLimit int64, log *slog.Logger) fx.Option {
 	return fx.Options(
-		fx.Supply(log, plugin.Build{Version: buildVersion()}, grpcadapter.Settings{
+		fx.Supply(log, plugin.Build{Version: buildVersion()}, source.Budget{
+			MaxEvents:      cfg.MaxEvents,
+			MaxEventBytes:  cfg.MaxEventBytes,
+			MaxAnswerBytes: cfg.MaxAnswerBytes,
+			MaxTextBytes:   cfg.MaxTextBytes,
+			MaxInfoEntries: cfg.MaxInfoEntries,
+		}, grpcadapter.Settings{
 			Listen:               cfg.Listen,
 			ShutdownGrace:        cfg.ShutdownGrace,
 			MaxRecvMsgSize:       cfg.MaxRecvMsgSize,
@@ -83,6 +94,13 @@ func app(cfg config.Config, log *slog.Logger) fx.Option {
 			ConnectionTimeout:    cfg.ConnectionTimeout,
 			OptionsLimits:        grpcadapter.Limits{MaxDepth: cfg.MaxOptionsDepth, MaxSize: cfg.MaxOptionsSize},
 			DataLimits:           grpcadapter.Limits{MaxDepth: cfg.MaxOptionsDepth, MaxSize: cfg.MaxRecvMsgSize},
+			AdmissionBudget:      memoryLimit / 2,
+			AdmissionWait:        cfg.AdmissionWait,
+			CallTimeout:          cfg.CallTimeout,
+			MaxHeaderListSize:    uint32(cfg.MaxHeaderListSize), //nolint:gosec // G115: config bounds it to 1..MaxUint32
+			// The answer is held to max_answer_bytes as events; the rest of its message is a few bytes per event.
+			MaxSendMsgSize: cfg.MaxAnswerBytes + 64*cfg.MaxEvents + 1024,
+			Compression:    cfg.Compression,
 		}, admin.Settings{Listen: cfg.AdminListen}, telemetry.Settings{OTLPEndpoint: cfg.OTLPEndpoint}),
 		fx.WithLogger(func() fxevent.Logger {
 			l := &fxevent.SlogLogger{Logger: log}

@@ -5,11 +5,14 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -117,7 +120,7 @@ func TestAppTracesAndCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	a := fxtest.New(t, app(cfg, slog.New(slog.NewJSONHandler(logs, nil))))
+	a := fxtest.New(t, app(cfg, 1<<30, slog.New(slog.NewJSONHandler(logs, nil))))
 	a.RequireStart()
 	stopped := false
 	defer func() {
@@ -186,5 +189,37 @@ func TestAppTracesAndCounts(t *testing.T) {
 	}
 	if source != "alertmanager" {
 		t.Errorf("monhook.source = %q, want alertmanager", source)
+	}
+}
+
+func TestMemoryLimitIsChosenInOrder(t *testing.T) {
+	t.Setenv("GOMEMLIMIT", "") // empty: the runtime applied no limit at start
+	t.Cleanup(func() { debug.SetMemoryLimit(math.MaxInt64) })
+	noCgroup := func() (uint64, error) { return 0, errors.New("no cgroup") }
+	cgroup := func(n uint64) func() (uint64, error) { return func() (uint64, error) { return n, nil } }
+	noCap := func() (int64, bool) { return 0, false }
+	capped := func(free int64) func() (int64, bool) { return func() (int64, bool) { return free, true } }
+	tests := []struct {
+		name       string
+		configured int
+		cgroup     func() (uint64, error)
+		space      func() (int64, bool)
+		want       int64
+		from       string
+	}{
+		{"nothing set", 0, noCgroup, noCap, 1 << 30, "default"},
+		{"a container", 0, cgroup(1000 << 20), noCap, 900 << 20, "container"},
+		{"configured beats the container", 0 + 300<<20, cgroup(1000 << 20), noCap, 300 << 20, "memory_limit"},
+		{"an address-space limit caps it", 0, noCgroup, capped(500 << 20), 300 << 20, "address space limit"},
+		{"a roomy address space changes nothing", 0, noCgroup, capped(8 << 30), 1 << 30, "default"},
+	}
+	for _, tt := range tests {
+		got, from := memoryLimit(tt.configured, tt.cgroup, tt.space)
+		if got != tt.want || from != tt.from {
+			t.Errorf("%s: %d (%s), want %d (%s)", tt.name, got, from, tt.want, tt.from)
+		}
+		if applied := debug.SetMemoryLimit(-1); applied != tt.want {
+			t.Errorf("%s: the runtime's limit is %d, want %d", tt.name, applied, tt.want)
+		}
 	}
 }

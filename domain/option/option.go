@@ -34,7 +34,7 @@ type ConvertData struct {
 	Account        Template            `json:"account,omitempty" validate:"max=4096,template" doc:"Template of the account."`
 	OccurredAt     Template            `json:"occurred_at,omitempty" validate:"max=4096,template" doc:"Template of the time the event occurred."`
 	Resource       *ResourceTemplates  `json:"resource,omitempty" doc:"Templates of the resource the event is about."`
-	AdditionalInfo map[string]Template `json:"additional_info,omitempty" validate:"dive,keys,key,endkeys,max=4096,template" doc:"Templates of additional_info entries, by key: non-empty, without '.' and not starting with '$', so that Cloudforet can store the key and its event rules can address it."`
+	AdditionalInfo map[string]Template `json:"additional_info,omitempty" validate:"max=128,dive,keys,key,endkeys,max=4096,template" doc:"Templates of additional_info entries, by key: non-empty, without '.' and not starting with '$', so that Cloudforet can store the key and its event rules can address it."`
 }
 
 // ResourceTemplates holds templates of an event's resource.

@@ -110,19 +110,20 @@ func joinValues[T ~string](vs []T) string {
 	return strings.Join(s, ", ")
 }
 
-// checkSeverityKeys rejects severity_map keys that differ only in case: the map is matched case-insensitively,
-// so such keys would contradict each other. JSON Schema cannot state this rule; the schema's description does.
+// checkSeverityKeys rejects severity_map keys that are one level once case is folded (event.FoldLevel, full
+// Unicode folding: "ſev" is "sev", "µ" is "μ"): levels are matched in that form, so such keys would contradict
+// each other. JSON Schema cannot state this rule; the schema's description does.
 func checkSeverityKeys(m map[string]event.Severity) []Violation {
 	seen := make(map[string]string, len(m))
 	var vs []Violation
 	for _, k := range sortedKeys(m) {
-		lower := strings.ToLower(k)
-		if first, dup := seen[lower]; dup {
+		folded := event.FoldLevel(k)
+		if first, dup := seen[folded]; dup {
 			vs = append(vs, Violation{Kind: Invalid, Key: rootKey + ".severity_map." + k,
 				Reason: fmt.Sprintf("keys are matched case-insensitively and %s repeats %s", quoteShort(k), quoteShort(first))})
 			continue
 		}
-		seen[lower] = k
+		seen[folded] = k
 	}
 	return vs
 }

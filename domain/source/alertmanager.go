@@ -27,13 +27,17 @@ var alertmanagerLevels = map[string]event.Severity{
 // resourceLabels are the labels that name what an alert is about, most specific first.
 var resourceLabels = []string{"instance", "pod", "container", "node", "service", "job", "namespace"}
 
-func parseAlertmanager(doc map[string]any, received time.Time) ([]Alert, error) {
-	items, err := alertList(option.Alertmanager, doc)
+func parseAlertmanager(doc map[string]any, c *call) ([]Alert, error) {
+	received := c.received
+	items, err := alertList(option.Alertmanager, doc, c)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Alert, 0, len(items))
 	for i, item := range items {
+		if err := c.alive(); err != nil {
+			return nil, err
+		}
 		a, err := readPromAlert(option.Alertmanager, doc, item, i, received)
 		if err != nil {
 			return nil, err
@@ -48,11 +52,15 @@ func parseAlertmanager(doc map[string]any, received time.Time) ([]Alert, error) 
 	return out, nil
 }
 
-// alertList returns the objects of the alerts list, or says which item is not an object.
-func alertList(src option.Source, doc map[string]any) ([]map[string]any, error) {
+// alertList returns the objects of the alerts list, or says which item is not an object. A list longer than
+// max_events is refused before any item is read.
+func alertList(src option.Source, doc map[string]any, c *call) ([]map[string]any, error) {
 	list, ok := doc["alerts"].([]any)
 	if !ok {
 		return nil, invalid(src, "alerts", "is not a list")
+	}
+	if err := c.items(list); err != nil {
+		return nil, err
 	}
 	out := make([]map[string]any, len(list))
 	for i, v := range list {
@@ -85,7 +93,7 @@ func readPromAlert(src option.Source, doc, item map[string]any, i int, received 
 	if strings.EqualFold(status, "resolved") {
 		a.Type = event.Recovery
 	}
-	a.Severity = alertmanagerLevels[strings.ToLower(a.Level)]
+	a.Severity = alertmanagerLevels[event.FoldLevel(a.Level)]
 
 	// A resolved alert happened when it ended, unless endsAt is Alertmanager's zero time for "not ended".
 	ended := !isZeroTime(item["endsAt"])

@@ -21,9 +21,10 @@ func isCloudWatchAlarm(doc map[string]any) bool { return has(doc, "AlarmName", "
 
 func isEventBridge(doc map[string]any) bool { return has(doc, "detail-type", "source", "detail") }
 
-func parseAWSSNS(doc map[string]any, received time.Time) ([]Alert, error) {
+func parseAWSSNS(doc map[string]any, c *call) ([]Alert, error) {
+	received := c.received
 	if !has(doc, "Type", "TopicArn", "MessageId") {
-		return parseSNSMessage(doc, nil, received)
+		return parseSNSMessage(doc, nil, c)
 	}
 	switch typ := str(doc, "Type"); typ {
 	case "SubscriptionConfirmation":
@@ -48,7 +49,7 @@ func parseAWSSNS(doc map[string]any, received time.Time) ([]Alert, error) {
 	if !isJSON || !isObject {
 		return []Alert{plainTextAlert(doc, msg, received)}, nil
 	}
-	alerts, err := parseSNSMessage(innerDoc, doc, received)
+	alerts, err := parseSNSMessage(innerDoc, doc, c)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +65,8 @@ func parseAWSSNS(doc map[string]any, received time.Time) ([]Alert, error) {
 
 // parseSNSMessage reads what an SNS message carries: a CloudWatch alarm, an EventBridge event, or another
 // supported body that a user published to the topic (an Alertmanager body, say).
-func parseSNSMessage(msg, envelope map[string]any, received time.Time) ([]Alert, error) {
+func parseSNSMessage(msg, envelope map[string]any, c *call) ([]Alert, error) {
+	received := c.received
 	switch {
 	case isCloudWatchAlarm(msg):
 		return []Alert{cloudWatchAlarm(msg, envelope, received)}, nil
@@ -73,7 +75,7 @@ func parseSNSMessage(msg, envelope map[string]any, received time.Time) ([]Alert,
 	}
 	for _, p := range parsers {
 		if p.source != option.AWSSNS && p.detect(msg) {
-			return p.parse(msg, received)
+			return p.parse(msg, c)
 		}
 	}
 	if envelope != nil {
@@ -208,7 +210,7 @@ func eventBridgeEvent(m map[string]any, received time.Time) Alert {
 
 	category := str(detail, "eventTypeCategory")
 	a.Level = category
-	a.Severity = healthCategories[strings.ToLower(category)]
+	a.Severity = healthCategories[event.FoldLevel(category)]
 	if strings.EqualFold(str(detail, "statusCode"), "closed") {
 		a.Type = event.Recovery
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/monhook/monhook/domain/event"
 	"github.com/monhook/monhook/domain/option"
-	"github.com/monhook/monhook/domain/source"
 )
 
 func snsEnvelope(t *testing.T, msg any) map[string]any {
@@ -138,19 +137,19 @@ func TestSNSMessages(t *testing.T) {
 
 func TestSNSHandshakes(t *testing.T) {
 	conf := readJSON(t, testdata+"/payloads/aws_sns/subscription-confirmation.json")
-	res, err := source.Normalize(mustOptions(t, map[string]any{}), conf, received)
+	res, err := normalizeAt(mustOptions(t, map[string]any{}), conf, received)
 	if err != nil || res.Confirm == nil || res.Confirm.URL != conf["SubscribeURL"] || res.Confirm.TopicArn != conf["TopicArn"] || len(res.Events) != 0 {
 		t.Errorf("confirmation: %+v, %v", res, err)
 	}
 	unsub := maps.Clone(conf)
 	unsub["Type"] = "UnsubscribeConfirmation"
-	res, err = source.Normalize(mustOptions(t, map[string]any{}), unsub, received)
+	res, err = normalizeAt(mustOptions(t, map[string]any{}), unsub, received)
 	if err != nil || res.Confirm != nil || len(res.Events) != 0 || res.Notice == "" {
 		t.Errorf("unsubscribe: %+v, %v", res, err)
 	}
 	bad := maps.Clone(conf)
 	delete(bad, "SubscribeURL")
-	if _, err := source.Normalize(mustOptions(t, map[string]any{"source": string(option.AWSSNS)}), bad, received); err == nil {
+	if _, err := normalizeAt(mustOptions(t, map[string]any{"source": string(option.AWSSNS)}), bad, received); err == nil {
 		t.Error("a confirmation without SubscribeURL was accepted")
 	}
 }

@@ -60,10 +60,11 @@ var azureLevels = map[string]event.Severity{
 // azureLevel reads a level of any Azure schema; an unknown or missing one stays "" for default_severity.
 func azureLevel(v any) (level string, sev event.Severity) {
 	level = strings.TrimSpace(text(v))
-	return level, azureLevels[strings.ToLower(level)]
+	return level, azureLevels[event.FoldLevel(level)]
 }
 
-func parseAzureMonitor(doc map[string]any, received time.Time) ([]Alert, error) {
+func parseAzureMonitor(doc map[string]any, c *call) ([]Alert, error) {
+	received := c.received
 	raw, hasID := doc["schemaId"]
 	schema := azureSchema(text(raw))
 	if schema == "" && isAzureLogAlert(doc) {

@@ -376,7 +376,7 @@ func TestAzureClassicLogAlertHasAStableKey(t *testing.T) {
 	later := azureLogAnalyticsAlert("AcmeRule")
 	later["SearchIntervalEndtimeUtc"] = "2018-03-26T10:10:40Z"
 	later["ResultCount"] = 5.0
-	res, err := source.Normalize(mustOptions(t, map[string]any{}), later, received.Add(3600e9))
+	res, err := normalizeAt(mustOptions(t, map[string]any{}), later, received.Add(3600e9))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -471,7 +471,7 @@ func TestAzureInvalidPayloads(t *testing.T) {
 		{"no alert id", map[string]any{"schemaId": "azureMonitorCommonAlertSchema", "data": map[string]any{"essentials": map[string]any{}}}, "event_key"},
 	}
 	for _, tt := range tests {
-		_, err := source.Normalize(mustOptions(t, map[string]any{"source": "azure_monitor"}), tt.data, received)
+		_, err := normalizeAt(mustOptions(t, map[string]any{"source": "azure_monitor"}), tt.data, received)
 		var ip *source.InvalidPayloadError
 		if !errors.As(err, &ip) || ip.Field != tt.field || ip.Source != option.AzureMonitor {
 			t.Errorf("%s: error %v, want field %s", tt.name, err, tt.field)

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/monhook/monhook/domain/event"
@@ -8,79 +9,100 @@ import (
 )
 
 // render fills t's placeholders from the alert's own object, then from the whole payload; a path found in
-// neither renders as nothing, as in Jinja.
-func render(t option.Template, scope, doc map[string]any) string {
+// neither renders as nothing, as in Jinja. A rendering that would pass max_text_bytes is refused before it is
+// written, however often the template repeats a large value.
+func render(field string, t option.Template, scope, doc map[string]any, c *call) (string, error) {
 	parts, err := t.Parts()
 	if err != nil { // option.Parse has checked every template
-		return string(t)
+		return string(t), nil
+	}
+	limit := c.budget.MaxTextBytes
+	values := make([]any, len(parts))
+	n := 0
+	for i, p := range parts {
+		if p.Path == "" {
+			n += len(p.Text)
+		} else if v, ok := lookupScoped(p.Path, scope, doc); ok {
+			values[i] = v
+			n += textSize(v, limit-n)
+		}
+		if n > limit {
+			return "", &LimitError{Limit: "max_text_bytes", Max: limit,
+				What: fmt.Sprintf("options.convert_data.%s renders over %d bytes", field, limit)}
+		}
 	}
 	var b strings.Builder
-	for _, p := range parts {
+	b.Grow(n)
+	for i, p := range parts {
 		if p.Path == "" {
 			b.WriteString(p.Text)
-			continue
-		}
-		if v, ok := lookupScoped(p.Path, scope, doc); ok {
-			b.WriteString(text(v))
+		} else {
+			b.WriteString(text(values[i]))
 		}
 	}
-	return b.String()
+	return b.String(), nil
 }
 
 // convert overrides the alert's fields with the convert_data templates that are set.
-func convert(a *Alert, cd option.ConvertData, doc map[string]any, src option.Source) error {
-	set := func(t option.Template, dst *string) {
-		if t != "" {
-			*dst = render(t, a.Scope, doc)
+func convert(a *Alert, cd option.ConvertData, doc map[string]any, src option.Source, c *call) error {
+	var err error
+	set := func(field string, t option.Template, dst *string) {
+		if t != "" && err == nil {
+			*dst, err = render(field, t, a.Scope, doc, c)
 		}
 	}
-	set(cd.EventKey, &a.Key)
-	set(cd.Title, &a.Title)
-	set(cd.Description, &a.Description)
-	set(cd.Rule, &a.Rule)
-	set(cd.ImageURL, &a.ImageURL)
-	set(cd.Provider, &a.Provider)
-	set(cd.Account, &a.Account)
+	set("event_key", cd.EventKey, &a.Key)
+	set("title", cd.Title, &a.Title)
+	set("description", cd.Description, &a.Description)
+	set("rule", cd.Rule, &a.Rule)
+	set("image_url", cd.ImageURL, &a.ImageURL)
+	set("provider", cd.Provider, &a.Provider)
+	set("account", cd.Account, &a.Account)
 	if r := cd.Resource; r != nil {
-		set(r.ResourceID, &a.Resource.ID)
-		set(r.ResourceType, &a.Resource.Type)
-		set(r.Name, &a.Resource.Name)
+		set("resource.resource_id", r.ResourceID, &a.Resource.ID)
+		set("resource.resource_type", r.ResourceType, &a.Resource.Type)
+		set("resource.name", r.Name, &a.Resource.Name)
+	}
+	var typ, level, at string
+	set("event_type", cd.EventType, &typ)
+	set("severity", cd.Severity, &level)
+	set("occurred_at", cd.OccurredAt, &at)
+	if err != nil {
+		return err
 	}
 	if cd.EventType != "" {
-		t, ok := parseType(render(cd.EventType, a.Scope, doc))
+		t, ok := parseType(typ)
 		if !ok {
-			return invalid(src, "event_type", "rendered by options.convert_data.event_type is %q, not ALERT or RECOVERY", shorten(render(cd.EventType, a.Scope, doc)))
+			return invalid(src, "event_type", "rendered by options.convert_data.event_type is %q, not ALERT or RECOVERY", shorten(typ))
 		}
 		a.Type = t
 	}
 	if cd.Severity != "" {
 		// A Cloudforet severity is taken as it is; anything else is the source's own level, for severity_map.
-		level := strings.TrimSpace(render(cd.Severity, a.Scope, doc))
+		level = strings.TrimSpace(level)
 		a.Level, a.Severity = level, ""
-		if s := event.Severity(strings.ToUpper(level)); s.Valid() {
+		if s, ok := event.ParseSeverity(level); ok {
 			a.Severity = s
 		}
 	}
 	if cd.OccurredAt != "" {
 		// A rendered value that is no time is kept, as a source's own would be, and the event keeps its time.
-		a.setTime("occurred_at", render(cd.OccurredAt, a.Scope, doc), readTime, a.OccurredAt)
+		a.setTime("occurred_at", at, readTime, a.OccurredAt)
 	}
 	if len(cd.AdditionalInfo) > 0 {
 		if a.AdditionalInfo == nil {
 			a.AdditionalInfo = make(map[string]string, len(cd.AdditionalInfo))
 		}
 		for k, t := range cd.AdditionalInfo {
-			a.AdditionalInfo[k] = render(t, a.Scope, doc)
+			v, err := render("additional_info."+shorten(k), t, a.Scope, doc, c)
+			if err != nil {
+				return err
+			}
+			a.AdditionalInfo[k] = v
 		}
 	}
 	return nil
 }
 
 // parseType reads an event type in any case.
-func parseType(s string) (event.Type, bool) {
-	switch t := event.Type(strings.ToUpper(strings.TrimSpace(s))); t {
-	case event.Alert, event.Recovery:
-		return t, true
-	}
-	return "", false
-}
+func parseType(s string) (event.Type, bool) { return event.ParseType(s) }

@@ -70,7 +70,8 @@ var (
 )
 
 // parseDatadog reads the default payload and any template written with Datadog's variable names: one event.
-func parseDatadog(doc map[string]any, received time.Time) ([]Alert, error) {
+func parseDatadog(doc map[string]any, c *call) ([]Alert, error) {
+	received := c.received
 	a := Alert{Scope: doc}
 	info := map[string]string{}
 	used := map[string]bool{"tags": true, "org": true, "date": true}
@@ -185,13 +186,13 @@ func parseDatadog(doc map[string]any, received time.Time) ([]Alert, error) {
 // datadogLevel picks the severity from the priority, else the alert type, else the transition, and returns the
 // text it used as the level for severity_map. A level no table knows is still returned, for severity_map.
 func datadogLevel(priority, alertType, transition string) (event.Severity, string) {
-	if s, ok := datadogPriorities[strings.ToLower(priority)]; ok {
+	if s, ok := datadogPriorities[event.FoldLevel(priority)]; ok {
 		return s, priority
 	}
-	if s, ok := datadogTypes[strings.ToLower(alertType)]; ok {
+	if s, ok := datadogTypes[event.FoldLevel(alertType)]; ok {
 		return s, alertType
 	}
-	if s, ok := datadogTransitions[strings.ToLower(transition)]; ok {
+	if s, ok := datadogTransitions[event.FoldLevel(transition)]; ok {
 		return s, transition
 	}
 	return "", firstNonEmpty(priority, alertType, transition)

@@ -53,7 +53,7 @@ func ddParse(t *testing.T, raw map[string]any, body map[string]any) (event.Event
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := source.Normalize(o, body, received)
+	res, err := normalizeAt(o, body, received)
 	if err != nil {
 		return event.Event{}, err
 	}

@@ -1,10 +1,6 @@
 package source
 
-import (
-	"time"
-
-	"github.com/monhook/monhook/domain/option"
-)
+import "github.com/monhook/monhook/domain/option"
 
 // parser reads one payload format.
 type parser struct {
@@ -12,7 +8,7 @@ type parser struct {
 	// detect looks only at which keys are present, never at their values' truthiness: a test notification's
 	// orgId 0 is still Grafana.
 	detect func(doc map[string]any) bool
-	parse  func(doc map[string]any, received time.Time) ([]Alert, error)
+	parse  func(doc map[string]any, c *call) ([]Alert, error)
 }
 
 // parsers in detection order, most specific first: envelopes (SNS, Azure's schemaId, Google's incident) before

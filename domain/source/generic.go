@@ -2,7 +2,6 @@ package source
 
 import (
 	"strings"
-	"time"
 
 	"github.com/monhook/monhook/domain/event"
 	"github.com/monhook/monhook/domain/option"
@@ -13,7 +12,8 @@ func isGeneric(doc map[string]any) bool { return hasAny(doc, "event_key", "event
 
 // parseGeneric reads a body in event shape (Cloudforet api-direct). Key and title are checked after
 // convert_data, which may supply them.
-func parseGeneric(doc map[string]any, received time.Time) ([]Alert, error) {
+func parseGeneric(doc map[string]any, c *call) ([]Alert, error) {
+	received := c.received
 	a := Alert{Scope: doc}
 	a.Key = text(doc["event_key"])
 	a.Title = text(doc["title"])
@@ -31,8 +31,8 @@ func parseGeneric(doc map[string]any, received time.Time) ([]Alert, error) {
 		a.Type = t
 	}
 	if v := strings.TrimSpace(text(doc["severity"])); v != "" {
-		s := event.Severity(strings.ToUpper(v))
-		if !s.Valid() {
+		s, ok := event.ParseSeverity(v)
+		if !ok {
 			return nil, invalid(option.Generic, "severity", "%q is not one of CRITICAL, ERROR, WARNING, INFO, NOT_AVAILABLE, NONE", shorten(v))
 		}
 		a.Severity, a.Level = s, v

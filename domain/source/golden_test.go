@@ -2,6 +2,7 @@ package source_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"os"
@@ -112,7 +113,7 @@ func TestGolden(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				res, err := source.Normalize(opts, readJSON(t, file), received)
+				res, err := normalizeAt(opts, readJSON(t, file), received)
 				var got any
 				if err != nil {
 					got = map[string]any{"error": err.Error()}
@@ -150,4 +151,9 @@ func TestAutoDetectsEveryFixture(t *testing.T) {
 			}
 		}
 	}
+}
+
+// normalizeAt is source.Normalize as a call with no deadline and the default budget makes it.
+func normalizeAt(opts option.Options, data map[string]any, received time.Time) (source.Result, error) {
+	return source.Normalize(context.Background(), opts, data, received, source.DefaultBudget)
 }

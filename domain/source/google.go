@@ -24,7 +24,8 @@ var googleLevels = map[string]event.Severity{
 // one level further down, anything deeper (a condition's threshold settings) as JSON text.
 var googleNested = map[string]int{"resource": 2, "metric": 2, "metadata": 2, "policy_user_labels": 1, "condition": 1}
 
-func parseGoogleCloudMonitoring(doc map[string]any, received time.Time) ([]Alert, error) {
+func parseGoogleCloudMonitoring(doc map[string]any, c *call) ([]Alert, error) {
+	received := c.received
 	inc, ok := doc["incident"].(map[string]any)
 	if !ok {
 		return nil, invalid(option.GoogleCloudMonitoring, "incident", "is not an object")
@@ -38,7 +39,7 @@ func parseGoogleCloudMonitoring(doc map[string]any, received time.Time) ([]Alert
 		a.Type, timeKey = event.Recovery, "ended_at"
 	}
 	a.Level = strings.TrimSpace(text(inc["severity"]))
-	a.Severity = googleLevels[strings.ToLower(a.Level)]
+	a.Severity = googleLevels[event.FoldLevel(a.Level)]
 
 	a.setTime(timeKey, inc[timeKey], readGoogleTime, received)
 

@@ -246,7 +246,7 @@ func TestGoogleInvalidPayloads(t *testing.T) {
 		{"no incident_id", map[string]any{"state": "open"}, "event_key"},
 	}
 	for _, tt := range tests {
-		_, err := source.Normalize(mustOptions(t, map[string]any{"source": "google_cloud_monitoring"}),
+		_, err := normalizeAt(mustOptions(t, map[string]any{"source": "google_cloud_monitoring"}),
 			map[string]any{"version": "1.2", "incident": tt.inc}, received)
 		var ip *source.InvalidPayloadError
 		if !errors.As(err, &ip) || ip.Field != tt.field || ip.Source != option.GoogleCloudMonitoring {

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/monhook/monhook/domain/event"
 	"github.com/monhook/monhook/domain/option"
@@ -23,14 +22,18 @@ var grafanaTitlePrefix = regexp.MustCompile(`^\s*\[(?:FIRING|RESOLVED)(?::\d+)?(
 // grafanaURLs are the per-alert links Grafana adds, kept in additional_info.
 var grafanaURLs = []string{"dashboardURL", "panelURL", "silenceURL", "imageURL"}
 
-func parseGrafana(doc map[string]any, received time.Time) ([]Alert, error) {
-	items, err := alertList(option.Grafana, doc)
+func parseGrafana(doc map[string]any, c *call) ([]Alert, error) {
+	received := c.received
+	items, err := alertList(option.Grafana, doc, c)
 	if err != nil {
 		return nil, err
 	}
 	groupTitle := strings.TrimSpace(grafanaTitlePrefix.ReplaceAllString(str(doc, "title"), ""))
 	out := make([]Alert, 0, len(items))
 	for i, item := range items {
+		if err := c.alive(); err != nil {
+			return nil, err
+		}
 		// Each alert carries its own status: one can resolve while its group still fires.
 		a, err := readPromAlert(option.Grafana, doc, item, i, received)
 		if err != nil {

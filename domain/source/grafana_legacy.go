@@ -3,7 +3,6 @@ package source
 import (
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/monhook/monhook/domain/event"
 )
@@ -17,7 +16,8 @@ func isGrafanaLegacy(doc map[string]any) bool {
 // legacyTitlePrefix is the state Grafana puts before the rule name: "[Alerting] ", "[OK] ", "[No Data] ".
 var legacyTitlePrefix = regexp.MustCompile(`(?i)^\s*\[(?:alerting|ok|no data|paused|pending)\]`)
 
-func parseGrafanaLegacy(doc map[string]any, received time.Time) ([]Alert, error) {
+func parseGrafanaLegacy(doc map[string]any, c *call) ([]Alert, error) {
+	received := c.received
 	state := strings.ToLower(strings.TrimSpace(str(doc, "state")))
 	a := Alert{Scope: doc, Level: state}
 	a.Type = event.Alert

@@ -1,10 +1,13 @@
 package source
 
 import (
+	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"maps"
 	"strconv"
 	"strings"
@@ -50,8 +53,8 @@ func (o *outcome) Error() string { return "not an alert: " + o.notice }
 
 // Normalize turns one payload, received at received, into events, applying the options in their documented
 // order: message_root, load_json, confirm_url, the source parser, convert_data, event_key_fields, severity_map,
-// default_severity. data is not modified.
-func Normalize(opts option.Options, data map[string]any, received time.Time) (Result, error) {
+// default_severity. data is not modified. Every loop over alerts stops when ctx ends, and the answer is held to budget as it is built.
+func Normalize(ctx context.Context, opts option.Options, data map[string]any, received time.Time, budget Budget) (Result, error) {
 	doc, err := applyMessageRoot(data, opts.MessageRoot)
 	if err != nil {
 		return Result{}, err
@@ -70,7 +73,8 @@ func Normalize(opts option.Options, data map[string]any, received time.Time) (Re
 	if err != nil {
 		return Result{}, err
 	}
-	alerts, err := p.parse(doc, received)
+	c := &call{ctx: ctx, received: received, budget: budget}
+	alerts, err := p.parse(doc, c)
 	var o *outcome
 	if errors.As(err, &o) {
 		return Result{Source: p.source, Confirm: o.confirm, Notice: o.notice}, nil
@@ -78,21 +82,34 @@ func Normalize(opts option.Options, data map[string]any, received time.Time) (Re
 	if err != nil {
 		return Result{}, err
 	}
+	if len(alerts) > budget.MaxEvents { // a parser that reads no list makes one event, so this never cuts work short
+		return Result{}, &LimitError{Limit: "max_events", Max: budget.MaxEvents, What: fmt.Sprintf("the body gives %d events", len(alerts))}
+	}
 	events := make([]event.Event, 0, len(alerts))
-	for _, a := range alerts {
-		if err := convert(&a, opts.ConvertData, doc, p.source); err != nil {
+	ans := answer{budget: budget}
+	levels := foldedLevels(opts.SeverityMap)
+	for i, a := range alerts {
+		if err := c.alive(); err != nil {
+			return Result{}, err
+		}
+		if err := convert(&a, opts.ConvertData, doc, p.source, c); err != nil {
 			return Result{}, err
 		}
 		if len(opts.EventKeyFields) > 0 {
-			a.Key = keyFromFields(opts.EventKeyFields, a.Scope, doc)
+			if a.Key, err = keyFromFields(opts.EventKeyFields, a.Scope, doc, c); err != nil {
+				return Result{}, err
+			}
 		}
-		if sev, ok := lookupLevel(opts.SeverityMap, a.Level); ok {
+		if sev, ok := lookupLevel(levels, a.Level); ok {
 			a.Severity = sev
 		}
 		if a.Severity == "" {
 			a.Severity = opts.DefaultSeverity
 		}
 		if err := complete(&a, p.source); err != nil {
+			return Result{}, err
+		}
+		if err := ans.add(i, a.Event); err != nil {
 			return Result{}, err
 		}
 		events = append(events, a.Event)
@@ -169,16 +186,57 @@ func replaced(v any, segs []string, value any) any {
 }
 
 // keyFromFields hashes the values at paths into a key, so operators can choose what makes two alerts the same.
-func keyFromFields(paths []option.Path, scope, doc map[string]any) string {
+// Each value is hashed on its own, its digest with its path into the key; a value found in the whole payload
+// rather than the alert is the same for every alert, so its digest is kept for the call and it is hashed once.
+// A value whose text would pass max_text_bytes is refused before it is written.
+func keyFromFields(paths []option.Path, scope, doc map[string]any, c *call) (string, error) {
 	h := sha256.New()
 	for _, p := range paths {
-		v, _ := lookupScoped(p, scope, doc)
-		h.Write([]byte(p))
-		h.Write([]byte{0})
-		h.Write([]byte(text(v)))
-		h.Write([]byte{0})
+		d, err := c.digest(p, scope, doc)
+		if err != nil {
+			return "", err
+		}
+		writePart(h, string(p))
+		writePart(h, d)
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	return hex.EncodeToString(h.Sum(nil)[:16]), nil
+}
+
+// digest is the SHA-256 of the text at p, looked up in scope, then in doc; "" hashes as absent.
+func (c *call) digest(p option.Path, scope, doc map[string]any) (string, error) {
+	if scope != nil {
+		if v, ok := lookupPath(scope, p); ok {
+			return c.hashValue(p, v)
+		}
+	}
+	if d, ok := c.keys[string(p)]; ok {
+		return d, nil
+	}
+	v, _ := lookupPath(doc, p)
+	d, err := c.hashValue(p, v)
+	if err == nil {
+		if c.keys == nil {
+			c.keys = map[string]string{}
+		}
+		c.keys[string(p)] = d
+	}
+	return d, err
+}
+
+func (c *call) hashValue(p option.Path, v any) (string, error) {
+	if n := textSize(v, c.budget.MaxTextBytes); n > c.budget.MaxTextBytes {
+		return "", &LimitError{Limit: "max_text_bytes", Max: c.budget.MaxTextBytes,
+			What: fmt.Sprintf("options.event_key_fields %s names a value of over %d bytes", shorten(string(p)), c.budget.MaxTextBytes)}
+	}
+	sum := sha256.Sum256([]byte(text(v)))
+	return string(sum[:]), nil
+}
+
+// writePart writes s to h after its length, so that no two lists of parts hash alike.
+func writePart(h hash.Hash, s string) {
+	var n [binary.MaxVarintLen64]byte
+	h.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
+	h.Write([]byte(s))
 }
 
 // lookupScoped finds p in the alert's own object first, then in the whole payload.
@@ -191,18 +249,23 @@ func lookupScoped(p option.Path, scope, doc map[string]any) (any, bool) {
 	return lookupPath(doc, p)
 }
 
-// lookupLevel finds a source level in severity_map, whose keys match case-insensitively.
-func lookupLevel(m map[string]event.Severity, level string) (event.Severity, bool) {
-	if level == "" || len(m) == 0 {
+// foldedLevels is severity_map keyed by event.FoldLevel, the form every level is matched in; option.Parse has
+// refused keys that fold alike, so no two keys can match one level.
+func foldedLevels(m map[string]event.Severity) map[string]event.Severity {
+	out := make(map[string]event.Severity, len(m))
+	for k, v := range m {
+		out[event.FoldLevel(k)] = v
+	}
+	return out
+}
+
+// lookupLevel finds a source level in severity_map, folded by foldedLevels.
+func lookupLevel(folded map[string]event.Severity, level string) (event.Severity, bool) {
+	if level == "" || len(folded) == 0 {
 		return "", false
 	}
-	level = strings.TrimSpace(level)
-	for k, v := range m {
-		if strings.EqualFold(k, level) {
-			return v, true
-		}
-	}
-	return "", false
+	sev, ok := folded[event.FoldLevel(level)]
+	return sev, ok
 }
 
 // complete fills what every event needs and checks what no default can give.

@@ -23,7 +23,7 @@ func mustOptions(t *testing.T, raw map[string]any) option.Options {
 
 func normalize(t *testing.T, raw map[string]any, data map[string]any) []event.Event {
 	t.Helper()
-	res, err := source.Normalize(mustOptions(t, raw), data, received)
+	res, err := normalizeAt(mustOptions(t, raw), data, received)
 	if err != nil {
 		t.Fatalf("Normalize: %v", err)
 	}
@@ -36,7 +36,7 @@ func parseOne(t *testing.T, src option.Source, opts, doc map[string]any) event.E
 	if opts == nil {
 		opts = map[string]any{}
 	}
-	res, err := source.Normalize(mustOptions(t, opts), doc, received)
+	res, err := normalizeAt(mustOptions(t, opts), doc, received)
 	if err != nil {
 		t.Fatalf("Normalize: %v", err)
 	}
@@ -168,7 +168,7 @@ func TestOptionsApplyInOrder(t *testing.T) {
 }
 
 func TestConfirmURLStopsBeforeParsing(t *testing.T) {
-	res, err := source.Normalize(mustOptions(t, map[string]any{"confirm_url": "SubscribeURL"}),
+	res, err := normalizeAt(mustOptions(t, map[string]any{"confirm_url": "SubscribeURL"}),
 		map[string]any{"Type": "SubscriptionConfirmation", "SubscribeURL": "https://example/confirm"}, received)
 	if err != nil || res.Confirm == nil || res.Confirm.URL != "https://example/confirm" || len(res.Events) != 0 {
 		t.Errorf("Normalize = %+v, %v", res, err)
@@ -177,7 +177,7 @@ func TestConfirmURLStopsBeforeParsing(t *testing.T) {
 
 func TestGenericNeedsKeyAndTitleAfterConvertData(t *testing.T) {
 	body := map[string]any{"event_type": "RECOVERY", "id": 7.0, "name": "ünïcødé ✓"}
-	_, err := source.Normalize(mustOptions(t, map[string]any{}), body, received)
+	_, err := normalizeAt(mustOptions(t, map[string]any{}), body, received)
 	var ip *source.InvalidPayloadError
 	if !errors.As(err, &ip) || ip.Field != "event_key" {
 		t.Fatalf("without event_key: %v", err)
@@ -197,7 +197,7 @@ func TestAutoReadsAMappedUnknownBodyAsGeneric(t *testing.T) {
 }
 
 func TestUnsupportedNamesWhatWasTried(t *testing.T) {
-	_, err := source.Normalize(mustOptions(t, map[string]any{}), map[string]any{"foo": "bar"}, received)
+	_, err := normalizeAt(mustOptions(t, map[string]any{}), map[string]any{"foo": "bar"}, received)
 	var up *source.UnsupportedPayloadError
 	var tried []string
 	for _, s := range source.DetectionOrder() {
@@ -224,14 +224,14 @@ func TestInvalidPayloads(t *testing.T) {
 		{"generic", map[string]any{"event_key": "k"}, "title"},
 	}
 	for _, tt := range tests {
-		_, err := source.Normalize(mustOptions(t, map[string]any{"source": tt.src}), tt.data, received)
+		_, err := normalizeAt(mustOptions(t, map[string]any{"source": tt.src}), tt.data, received)
 		var ip *source.InvalidPayloadError
 		if !errors.As(err, &ip) || ip.Field != tt.field || string(ip.Source) != tt.src {
 			t.Errorf("%s %v: error %v, want field %s", tt.src, tt.data, err, tt.field)
 		}
 	}
 	long := strings.Repeat("x", 500)
-	_, err := source.Normalize(mustOptions(t, map[string]any{"source": "generic"}), map[string]any{"event_key": "k", "title": "t", "severity": long}, received)
+	_, err := normalizeAt(mustOptions(t, map[string]any{"source": "generic"}), map[string]any{"event_key": "k", "title": "t", "severity": long}, received)
 	if err == nil || len(err.Error()) > 200 {
 		t.Errorf("error echoes a long value: %d characters", len(err.Error()))
 	}

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/monhook/monhook/domain/option"
-	"github.com/monhook/monhook/domain/source"
 )
 
 func readPayload(b *testing.B, path string) map[string]any {
@@ -48,7 +47,7 @@ func BenchmarkNormalize(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				_, _ = source.Normalize(opts, data, received)
+				_, _ = normalizeAt(opts, data, received)
 			}
 		})
 	}
@@ -85,7 +84,7 @@ func BenchmarkNormalizeAlertmanager(b *testing.B) {
 		b.Run(fmt.Sprintf("alerts=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				res, err := source.Normalize(opts, data, received)
+				res, err := normalizeAt(opts, data, received)
 				if err != nil || len(res.Events) != n {
 					b.Fatalf("%d events, %v", len(res.Events), err)
 				}

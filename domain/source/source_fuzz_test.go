@@ -1,6 +1,7 @@
 package source_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -66,7 +67,7 @@ func FuzzNormalize(f *testing.F) {
 		for _, src := range sources {
 			opts := option.Defaults()
 			opts.Source = src
-			res, err := source.Normalize(opts, data, received)
+			res, err := normalizeAt(opts, data, received)
 			checkResult(t, b, opts, res, err)
 		}
 		if again, _ := decodeObject(b); !reflect.DeepEqual(again, data) {
@@ -105,15 +106,45 @@ func FuzzNormalizeWithOptions(f *testing.F) {
 		if !ok {
 			return
 		}
-		res, err := source.Normalize(opts, data, received)
+		res, err := normalizeAt(opts, data, received)
 		checkResult(t, b, opts, res, err)
+		// The same under a budget small enough for random bodies to reach: every limit refuses cleanly, and what
+		// is answered is within it.
+		res, err = source.Normalize(context.Background(), opts, data, received, fuzzBudget)
+		checkResult(t, b, opts, res, err)
+		checkBudget(t, b, res, err)
 		if again, _ := decodeObject(b); !reflect.DeepEqual(again, data) {
 			t.Fatalf("Normalize modified its data: %s", b)
 		}
 	})
 }
 
-// checkResult holds what every answer of Normalize guarantees: a refusal is one of the two payload errors; a
+// fuzzBudget is small enough that random bodies and options reach each of its limits.
+var fuzzBudget = source.Budget{MaxEvents: 3, MaxEventBytes: 2 << 10, MaxAnswerBytes: 4 << 10, MaxTextBytes: 256, MaxInfoEntries: 16}
+
+// checkBudget holds what a budget guarantees: an answer within every limit.
+func checkBudget(t *testing.T, b []byte, res source.Result, err error) {
+	t.Helper()
+	if err != nil {
+		return
+	}
+	if len(res.Events) > fuzzBudget.MaxEvents {
+		t.Fatalf("Normalize(%s) under max_events %d gave %d events", b, fuzzBudget.MaxEvents, len(res.Events))
+	}
+	total := 0
+	for i, e := range res.Events {
+		n := source.EncodedSize(e)
+		total += n
+		if n > fuzzBudget.MaxEventBytes || len(e.AdditionalInfo) > fuzzBudget.MaxInfoEntries {
+			t.Fatalf("Normalize(%s) event %d: %d bytes, %d entries, past the budget", b, i, n, len(e.AdditionalInfo))
+		}
+	}
+	if total > fuzzBudget.MaxAnswerBytes {
+		t.Fatalf("Normalize(%s) answered %d bytes under max_answer_bytes %d", b, total, fuzzBudget.MaxAnswerBytes)
+	}
+}
+
+// checkResult holds what every answer of Normalize guarantees: a refusal is a payload error or a limit; a
 // confirmation or notice comes without events; every event has a key, a title, a type, a valid severity and
 // additional_info to send under keys Cloudforet can store, all of it UTF-8, and a UTC time in years 1 to 9999.
 func checkResult(t *testing.T, b []byte, opts option.Options, res source.Result, err error) {
@@ -121,7 +152,8 @@ func checkResult(t *testing.T, b []byte, opts option.Options, res source.Result,
 	if err != nil {
 		var ip *source.InvalidPayloadError
 		var up *source.UnsupportedPayloadError
-		if !errors.As(err, &ip) && !errors.As(err, &up) {
+		var le *source.LimitError
+		if !errors.As(err, &ip) && !errors.As(err, &up) && !errors.As(err, &le) {
 			t.Fatalf("source %s: Normalize(%s) = %T %v, want a payload error", opts.Source, b, err, err)
 		}
 		if msg := err.Error(); msg == "" || !utf8.ValidString(msg) {
@@ -212,7 +244,7 @@ func TestUnreadableTimesGiveTheTimeOfReceipt(t *testing.T) {
 				t.Fatal(err)
 			}
 			data, _ := decodeObject([]byte(tt.data))
-			res, err := source.Normalize(opts, data, received)
+			res, err := normalizeAt(opts, data, received)
 			checkResult(t, []byte(tt.data), opts, res, err)
 			if err != nil || len(res.Events) != 1 || !res.Events[0].OccurredAt.Equal(received) {
 				t.Fatalf("Normalize = %v, %v; want one event at the time of receipt", res.Events, err)
@@ -239,7 +271,7 @@ func TestTimesCloudforetReads(t *testing.T) {
 		"1629715662759":                  "2021-08-23T10:47:42.759Z",
 	} {
 		body := map[string]any{"event_key": "k", "title": "t", "occurred_at": in}
-		res, err := source.Normalize(mustOptions(t, map[string]any{}), body, received)
+		res, err := normalizeAt(mustOptions(t, map[string]any{}), body, received)
 		if err != nil || len(res.Events) != 1 {
 			t.Fatalf("%s: %v, %v", in, res.Events, err)
 		}

@@ -1,0 +1,190 @@
+package grpc
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/semaphore"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/encoding"
+	protocodec "google.golang.org/grpc/encoding/proto"
+	"google.golang.org/grpc/mem"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/tap"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/monhook/monhook/domain/option"
+	pluginpb "github.com/monhook/monhook/proto/spaceone/api/monitoring/plugin"
+)
+
+// Expansion is the most a request grows once decoded: a body of empty objects ({} is 4 bytes on the wire) takes
+// about 47 times its size as protobuf Structs and then plain maps (measured by TestExpansionIsBounded), and the
+// answer built from it adds more. Admission counts every request at this many times its wire size, so the budget
+// bounds what requests in flight can hold.
+const Expansion = 64
+
+// admission admits plugin requests against a budget of memory before they are decoded: grpc-go has read a
+// message's bytes by then, but decoding it, the costly part, has not begun. A request that finds no room within
+// the wait is refused with RESOURCE_EXHAUSTED instead of taking memory the process does not have.
+type admission struct {
+	sem    *semaphore.Weighted
+	budget int64
+	wait   time.Duration
+}
+
+func newAdmission(budget int64, wait time.Duration) *admission {
+	return &admission{sem: semaphore.NewWeighted(budget), budget: budget, wait: wait}
+}
+
+// weight is what a request of n wire bytes is counted at: Expansion times n.
+func (a *admission) weight(n int) int64 { return int64(n) * Expansion }
+
+// admit waits up to the admission wait for room for a request of n wire bytes and returns the function that gives
+// the room back. A request the whole budget cannot hold is refused at once: decoding it could take more memory
+// than the process has.
+func (a *admission) admit(n int) (release func(), err error) {
+	w := a.weight(n)
+	if w > a.budget {
+		return nil, status.Errorf(codes.ResourceExhausted,
+			"ERROR_RESOURCE_EXHAUSTED: A request of %d bytes could take %d bytes once decoded, more than the plugin's memory budget of %d bytes (half its memory_limit). Send smaller bodies, or give the plugin more memory.",
+			n, w, a.budget)
+	}
+	if !a.sem.TryAcquire(w) {
+		ctx, cancel := context.WithTimeout(context.Background(), a.wait)
+		defer cancel()
+		if err := a.sem.Acquire(ctx, w); err != nil {
+			return nil, status.Errorf(codes.ResourceExhausted,
+				"ERROR_RESOURCE_EXHAUSTED: The plugin is busy: a request of %d bytes found no room in its memory budget of %d bytes within %s. Retry later.",
+				n, a.budget, a.wait)
+		}
+	}
+	var once sync.Once
+	return func() { once.Do(func() { a.sem.Release(w) }) }, nil
+}
+
+// pluginRequest reports whether m is a request of the plugin services, the only messages admission and the
+// deferred decoding apply to (health and reflection messages are small and decoded as grpc-go does).
+func pluginRequest(m any) bool {
+	switch m.(type) {
+	case *pluginpb.ParseRequest, *pluginpb.WebhookInitRequest, *pluginpb.WebhookPluginVerifyRequest:
+		return true
+	}
+	return false
+}
+
+// codec is grpc-go's protobuf codec with two changes for plugin requests. It admits each against the memory
+// budget before decoding it. And a request that cannot be decoded (garbage, invalid UTF-8, nesting past the
+// recursion limit) or admitted is not an error here, which grpc-go would answer as INTERNAL: the outcome is kept
+// for the unary interceptor, which answers it with the documented code and text.
+type codec struct {
+	base      encoding.CodecV2
+	admission *admission
+	decode    proto.UnmarshalOptions
+	pending   sync.Map // request message → admitted (release func) or refused (error)
+	maxDepth  int
+}
+
+func newCodec(a *admission, maxDepth int) *codec {
+	return &codec{
+		base:      encoding.GetCodecV2(protocodec.Name),
+		admission: a,
+		// A Struct level is three protobuf levels (Struct, map entry, Value). Twice as deep as the depth limits
+		// allow is refused by protobuf itself, before it is built; anything less gets the exact check, which
+		// names the field.
+		decode:   proto.UnmarshalOptions{RecursionLimit: 6*maxDepth + 8},
+		maxDepth: maxDepth,
+	}
+}
+
+func (c *codec) Name() string { return c.base.Name() }
+
+func (c *codec) Marshal(v any) (mem.BufferSlice, error) { return c.base.Marshal(v) }
+
+func (c *codec) Unmarshal(data mem.BufferSlice, v any) error {
+	if !pluginRequest(v) {
+		return c.base.Unmarshal(data, v)
+	}
+	release, err := c.admission.admit(data.Len())
+	if err != nil {
+		c.pending.Store(v, err)
+		return nil
+	}
+	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
+	defer buf.Free()
+	if err := c.decode.Unmarshal(buf.ReadOnlyData(), v.(proto.Message)); err != nil {
+		release()
+		c.pending.Store(v, c.undecodable(v.(proto.Message), err))
+		return nil
+	}
+	c.pending.Store(v, release)
+	return nil
+}
+
+// undecodable spells a request protobuf refused as the INVALID_ARGUMENT a bad field gets.
+func (c *codec) undecodable(m proto.Message, err error) error {
+	reason := fmt.Sprintf("it is not a valid %s message: %s", m.ProtoReflect().Descriptor().FullName(), clip(err.Error()))
+	// protobuf does not export its recursion-limit error; its text is stable.
+	if strings.Contains(err.Error(), "exceeded maximum recursion depth") {
+		reason = fmt.Sprintf("nests deeper than %d levels", c.maxDepth)
+	}
+	return &option.Error{Violations: []option.Violation{{Kind: option.Invalid, Key: "request", Reason: reason}}}
+}
+
+// settle takes what the codec kept for req: the release of its admission, or the error to answer it with.
+func (c *codec) settle(req any) (release func(), err error) {
+	v, ok := c.pending.LoadAndDelete(req)
+	if !ok {
+		return func() {}, nil
+	}
+	switch x := v.(type) {
+	case func():
+		return x, nil
+	case error:
+		return nil, x
+	}
+	return func() {}, nil
+}
+
+// interceptor answers what the codec kept for a request, and holds the request's admission until its handler
+// returns. It also ends the call's deadline (set by the tap) when the call ends, so its timer is freed at once.
+func (c *codec) interceptor(log *slog.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		if cancel, ok := ctx.Value(deadlineKey{}).(context.CancelFunc); ok {
+			defer cancel()
+		}
+		release, err := c.settle(req)
+		if err != nil {
+			return nil, ToStatus(log, err)
+		}
+		defer release()
+		return handler(ctx, req)
+	}
+}
+
+// deadlineKey holds, in a call's context, the cancel function of the deadline callDeadline set.
+type deadlineKey struct{}
+
+// streams are the methods that stay open by design and get no deadline: health watches and reflection.
+var streams = map[string]bool{
+	"/grpc.health.v1.Health/Watch":                                   true,
+	"/grpc.reflection.v1.ServerReflection/ServerReflectionInfo":      true,
+	"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": true,
+}
+
+// callDeadline gives every call but the streams a deadline of timeout from its first byte (or the caller's, when
+// earlier), so a request whose message never finishes arriving is cut off and its buffers freed, and a call
+// cannot outlast it.
+func callDeadline(timeout time.Duration) tap.ServerInHandle {
+	return func(ctx context.Context, info *tap.Info) (context.Context, error) {
+		if streams[info.FullMethodName] {
+			return ctx, nil
+		}
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		return context.WithValue(ctx, deadlineKey{}, cancel), nil
+	}
+}
