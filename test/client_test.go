@@ -142,6 +142,7 @@ func path(m protoreflect.MethodDescriptor) string {
 // callOpts are the per-call extras a test can ask for.
 type callOpts struct {
 	traceparent string
+	grpc        []grpc.CallOption // e.g. a compressor
 }
 
 // call invokes a unary method by short name with a request parsed from reqJSON, sending `token: NO_TOKEN` (and a
@@ -153,7 +154,11 @@ func (c *client) call(t *testing.T, method, reqJSON string, opts ...callOpts) (m
 	out := dynamicpb.NewMessage(m.Output())
 	ctx, cancel := context.WithTimeout(outgoing(opts...), callTimeout)
 	defer cancel()
-	if err := c.conn.Invoke(ctx, path(m), req, out); err != nil {
+	var callOptions []grpc.CallOption
+	for _, o := range opts {
+		callOptions = append(callOptions, o.grpc...)
+	}
+	if err := c.conn.Invoke(ctx, path(m), req, out, callOptions...); err != nil {
 		return nil, newCallError(err)
 	}
 	return asJSON(t, out), nil

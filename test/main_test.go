@@ -37,6 +37,7 @@ func run(m *testing.M) int {
 	// The module root is the parent of test/; the build uses the same -X flag as `make build`.
 	build := exec.Command("go", "build", "-ldflags", "-X main.version="+stampedVersion, "-o", binary, "./cmd/monhook")
 	build.Dir = ".."
+	build.Env = append(os.Environ(), "CGO_ENABLED=0") // as make build: the binary users run
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: FAIL: go build ./cmd/monhook: %v\n%s", err, out)
 		return 2

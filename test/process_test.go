@@ -62,6 +62,8 @@ type launchSpec struct {
 	args []string
 	env  []string
 	dir  string // working directory; a fresh empty one when "", so no configs/monhook.yaml is found by accident
+	// shell runs args with sh instead of the binary: a script that sets limits and then execs the binary.
+	shell bool
 }
 
 // launch starts the binary and registers a cleanup that stops it and prints its stderr if the test failed.
@@ -71,6 +73,9 @@ func launch(t *testing.T, spec launchSpec) *proc {
 		spec.dir = t.TempDir()
 	}
 	p := &proc{cmd: exec.Command(binary, spec.args...), done: make(chan struct{})}
+	if spec.shell {
+		p.cmd = exec.Command("sh", spec.args...)
+	}
 	p.cmd.Dir = spec.dir
 	p.cmd.Env = append(append(cleanEnv(), isolatedEnv...), spec.env...) // os/exec keeps the last of duplicates
 	p.cmd.Stdout = &p.stdout

@@ -50,7 +50,7 @@ import (
 
 const (
 	// defaultRecvLimit is the server's default --max-recv-msg-size; an oversized call sends a little more.
-	defaultRecvLimit = 32 << 20
+	defaultRecvLimit = 8 << 20
 	// callTimeout bounds every call; a call that takes longer counts as DeadlineExceeded, which no case expects.
 	callTimeout = 10 * time.Second
 	// maxCallsPerCaller bounds each caller by count as well as by time.
@@ -286,24 +286,36 @@ func buildCases(testdata string) ([]soakCase, error) {
 	unknown := must(map[string]any{"hello": "world", "n": 1.0})
 	badAlerts := must(map[string]any{"alerts": "not a list", "groupKey": "g", "version": "4", "status": "firing"})
 	huge := must(map[string]any{"blob": strings.Repeat("a", defaultRecvLimit+1024)})
+	// An Alertmanager group whose 20 KiB externalURL every one of its 1,000 events copies: a 20 MiB answer, over
+	// the default max_answer_bytes, refused before it is built.
+	alerts := make([]any, 1000)
+	for i := range alerts {
+		alerts[i] = map[string]any{"status": "firing", "fingerprint": strconv.Itoa(i), "labels": map[string]any{"alertname": "a"}}
+	}
+	overBudget := must(map[string]any{"version": "4", "groupKey": "g", "externalURL": strings.Repeat("u", 20<<10), "alerts": alerts})
+	repeating := must(map[string]any{"convert_data": map[string]any{"title": strings.Repeat("{{ externalURL }}", 4)}})
+	foldAlike := must(map[string]any{"severity_map": map[string]any{"ſev": "ERROR", "sev": "INFO"}})
 
 	cases := []soakCase{
 		{method: initPath, name: "valid", req: enc(&pluginpb.WebhookInitRequest{Options: empty}), want: codes.OK, weight: 10},
 		{method: initPath, name: "invalid options", req: enc(&pluginpb.WebhookInitRequest{Options: badOptions}), want: codes.InvalidArgument, weight: 4},
 		{method: initPath, name: "absent options", req: enc(&pluginpb.WebhookInitRequest{}), want: codes.InvalidArgument, weight: 2},
 		{method: initPath, name: "options too deep", req: enc(&pluginpb.WebhookInitRequest{Options: deepDoc}), want: codes.InvalidArgument, weight: 2},
-		{method: initPath, name: "not protobuf", req: []byte{0xff, 0xff, 0xff}, want: codes.Internal, weight: 1},
+		{method: initPath, name: "not protobuf", req: []byte{0xff, 0xff, 0xff}, want: codes.InvalidArgument, weight: 1},
 		{method: initPath, name: "oversized", req: enc(&pluginpb.WebhookInitRequest{Options: huge}), want: codes.ResourceExhausted, weight: 1, oversized: true},
 		{method: verifyPath, name: "valid", req: enc(&pluginpb.WebhookPluginVerifyRequest{Options: empty}), want: codes.OK, weight: 10},
 		{method: verifyPath, name: "invalid options", req: enc(&pluginpb.WebhookPluginVerifyRequest{Options: badOptions}), want: codes.InvalidArgument, weight: 4},
-		{method: verifyPath, name: "not protobuf", req: []byte{0x0a, 0x80}, want: codes.Internal, weight: 1},
+		{method: verifyPath, name: "not protobuf", req: []byte{0x0a, 0x80}, want: codes.InvalidArgument, weight: 1},
 		{method: verifyPath, name: "oversized", req: enc(&pluginpb.WebhookPluginVerifyRequest{Options: huge}), want: codes.ResourceExhausted, weight: 1, oversized: true},
 		{method: parsePath, name: "invalid options", req: enc(&pluginpb.ParseRequest{Options: badOptions, Data: unknown}), want: codes.InvalidArgument, weight: 4},
 		{method: parsePath, name: "unknown payload", req: enc(&pluginpb.ParseRequest{Options: empty, Data: unknown}), want: codes.InvalidArgument, weight: 4},
 		{method: parsePath, name: "malformed payload", req: enc(&pluginpb.ParseRequest{Options: empty, Data: badAlerts}), want: codes.InvalidArgument, weight: 4},
 		{method: parsePath, name: "data too deep", req: enc(&pluginpb.ParseRequest{Options: empty, Data: deepDoc}), want: codes.InvalidArgument, weight: 2},
-		{method: parsePath, name: "not protobuf", req: []byte{0x12, 0x05, 0x01}, want: codes.Internal, weight: 1},
+		{method: parsePath, name: "not protobuf", req: []byte{0x12, 0x05, 0x01}, want: codes.InvalidArgument, weight: 1},
 		{method: parsePath, name: "oversized", req: enc(&pluginpb.ParseRequest{Options: empty, Data: huge}), want: codes.ResourceExhausted, weight: 1, oversized: true},
+		{method: parsePath, name: "over the answer budget", req: enc(&pluginpb.ParseRequest{Options: empty, Data: overBudget}), want: codes.InvalidArgument, weight: 1},
+		{method: parsePath, name: "template over max_text_bytes", req: enc(&pluginpb.ParseRequest{Options: repeating, Data: overBudget}), want: codes.InvalidArgument, weight: 1},
+		{method: verifyPath, name: "severity_map keys that fold alike", req: enc(&pluginpb.WebhookPluginVerifyRequest{Options: foldAlike}), want: codes.InvalidArgument, weight: 1},
 		{method: versionPath, name: "valid", req: enc(&emptypb.Empty{}), want: codes.OK, weight: 2},
 		{method: healthPath, name: "valid", req: enc(&healthpb.HealthCheckRequest{}), want: codes.OK, weight: 2},
 	}
