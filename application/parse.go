@@ -6,13 +6,14 @@ import (
 	"time"
 
 	"github.com/monhook/monhook/domain/option"
-	"github.com/monhook/monhook/domain/source"
+	"github.com/monhook/monhook/domain/pipeline"
+	"github.com/monhook/monhook/domain/source/sourcekit"
 )
 
 // Confirmer completes an AWS SNS subscription handshake for a payload that asks for one. It refuses, with an
 // error, a URL that is not the topic's own SNS confirmation URL.
 type Confirmer interface {
-	Confirm(ctx context.Context, sub source.Subscription) error
+	Confirm(ctx context.Context, sub sourcekit.Subscription) error
 }
 
 // ConfirmError says a subscription was not confirmed; the payload is answered with it.
@@ -31,35 +32,35 @@ type Clock interface {
 type Parse struct {
 	confirmer Confirmer
 	clock     Clock
-	budget    source.Budget
+	budget    sourcekit.Budget
 }
 
 // NewParse returns a Parse that hands subscription confirmations to c, reads the time of receipt from clk and
 // holds every answer to budget.
-func NewParse(c Confirmer, clk Clock, budget source.Budget) *Parse {
+func NewParse(c Confirmer, clk Clock, budget sourcekit.Budget) *Parse {
 	return &Parse{confirmer: c, clock: clk, budget: budget}
 }
 
 // Handle validates rawOptions, reads data (nil for either means absent) and returns the events, or none when
 // the payload was a subscription confirmation. Bad options come back as *option.Error, unreadable payloads as
-// *source.InvalidPayloadError or *source.UnsupportedPayloadError, an answer over budget as *source.LimitError, and
+// *sourcekit.InvalidPayloadError or *pipeline.UnsupportedPayloadError, an answer over budget as *sourcekit.LimitError, and
 // a call whose ctx ended as ctx's error.
-func (uc *Parse) Handle(ctx context.Context, rawOptions, data map[string]any) (source.Result, error) {
+func (uc *Parse) Handle(ctx context.Context, rawOptions, data map[string]any) (pipeline.Result, error) {
 	received := uc.clock.Now()
 	opts, err := option.Parse(rawOptions)
 	if data == nil {
-		return source.Result{}, withMissingData(err)
+		return pipeline.Result{}, withMissingData(err)
 	}
 	if err != nil {
-		return source.Result{}, err
+		return pipeline.Result{}, err
 	}
-	res, err := source.Normalize(ctx, opts, data, received, uc.budget)
+	res, err := pipeline.Normalize(ctx, opts, data, received, uc.budget)
 	if err != nil {
-		return source.Result{}, err
+		return pipeline.Result{}, err
 	}
 	if res.Confirm != nil {
 		if err := uc.confirmer.Confirm(ctx, *res.Confirm); err != nil {
-			return source.Result{}, &ConfirmError{Err: err}
+			return pipeline.Result{}, &ConfirmError{Err: err}
 		}
 	}
 	return res, nil

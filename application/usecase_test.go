@@ -8,7 +8,6 @@ import (
 	"github.com/monhook/monhook/application"
 	"github.com/monhook/monhook/domain/option"
 	"github.com/monhook/monhook/domain/plugin"
-	"github.com/monhook/monhook/domain/source"
 )
 
 func TestInitDescribesValidOptions(t *testing.T) {
@@ -23,7 +22,7 @@ func TestInitDescribesValidOptions(t *testing.T) {
 	if md.Options.DefaultSeverity != "ERROR" || md.Options.Source != option.Auto {
 		t.Errorf("options = %+v, want the given default_severity and the default source", md.Options)
 	}
-	if len(md.SupportedSources) != len(source.Supported()) {
+	if len(md.SupportedSources) != len(option.Sources()) {
 		t.Errorf("supported sources = %v", md.SupportedSources)
 	}
 }

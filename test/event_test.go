@@ -4,13 +4,15 @@ import (
 	"encoding/json"
 	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc/codes"
+
+	"github.com/monhook/monhook/domain/source"
+	"github.com/monhook/monhook/domain/source/sourcetest"
 )
 
 // receivedInGolden is the time of receipt the golden files were made with; the binary uses the real clock.
@@ -21,22 +23,14 @@ const receivedInGolden = "2026-01-02T03:04:05Z"
 func TestParseAnswersEveryFixtureAsTheGoldenFile(t *testing.T) {
 	srv := startServer(t)
 	c := dial(t, srv.addr)
-	files, err := filepath.Glob("testdata/payloads/*/*.json")
-	if err != nil || len(files) == 0 {
-		t.Fatal("no fixtures")
-	}
-	for _, file := range files {
-		name := filepath.Base(filepath.Dir(file)) + "/" + filepath.Base(file)
-		if name == "aws_sns/subscription-confirmation.json" {
+	for _, f := range sourcetest.Fixtures(t) {
+		if f.Name() == "aws_sns/subscription-confirmation.json" {
 			continue // it would be confirmed at AWS; the confirmer's own tests cover it on loopback
 		}
-		t.Run(name, func(t *testing.T) {
-			body, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
+		t.Run(f.Name(), func(t *testing.T) {
+			body := f.Body
 			var golden map[string]any
-			b, err := os.ReadFile(filepath.Join("testdata/golden", name))
+			b, err := os.ReadFile(f.Golden)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -85,7 +79,7 @@ func TestParseErrorsReachCloudforetAsWritten(t *testing.T) {
 		{`{"options": {}}`, "ERROR_REQUIRED_PARAMETER", "Required parameter. (key = data)"},
 		{`{"data": {"a": 1}}`, "ERROR_REQUIRED_PARAMETER", "Required parameter. (key = options)"},
 		{`{"options": {"source": "nagios"}, "data": {}}`, "ERROR_INVALID_PARAMETER", "Parameter is invalid. (key = options.source, reason = "},
-		{`{"options": {}, "data": {"hello": "world"}}`, "ERROR_UNSUPPORTED_PAYLOAD", "The payload matches none of the supported sources (tried aws_sns, azure_monitor, google_cloud_monitoring, datadog, grafana, alertmanager, grafana_legacy, generic)."},
+		{`{"options": {}, "data": {"hello": "world"}}`, "ERROR_UNSUPPORTED_PAYLOAD", "The payload matches none of the supported sources (tried " + strings.Join(source.Names(), ", ") + ")."},
 		{`{"options": {"source": "alertmanager"}, "data": {"alerts": [{"labels": ["x"]}]}}`, "ERROR_INVALID_PAYLOAD", `The alertmanager payload cannot be read: alerts[0].labels is not an object.`},
 	}
 	for _, tt := range tests {

@@ -9,12 +9,12 @@ import (
 	"testing"
 
 	"google.golang.org/grpc/codes"
+
+	"github.com/monhook/monhook/domain/source"
 )
 
-// supportedSources is the plugin's source list, in the order Webhook.init reports it.
-var supportedSources = []string{
-	"alertmanager", "grafana", "grafana_legacy", "aws_sns", "azure_monitor", "google_cloud_monitoring", "datadog", "generic",
-}
+// supportedSources is the plugin's source list, in the order Webhook.init reports it: the registry's.
+var supportedSources = source.Names()
 
 // defaultOptions is metadata.options for empty options: every option that has a default, with it.
 const defaultOptions = `{"source": "auto", "load_json": [], "convert_data": {}, "severity_map": {},

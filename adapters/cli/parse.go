@@ -18,7 +18,7 @@ import (
 
 	grpcadapter "github.com/monhook/monhook/adapters/grpc"
 	"github.com/monhook/monhook/application"
-	"github.com/monhook/monhook/domain/source"
+	"github.com/monhook/monhook/domain/source/sourcekit"
 )
 
 // fixedClock reports the time of receipt the operator asked for.
@@ -29,7 +29,7 @@ func (c fixedClock) Now() time.Time { return time.Time(c) }
 // offlineConfirmer reports a subscription confirmation instead of making it: the CLI never goes on the network.
 type offlineConfirmer struct{ log *slog.Logger }
 
-func (c offlineConfirmer) Confirm(ctx context.Context, sub source.Subscription) error {
+func (c offlineConfirmer) Confirm(ctx context.Context, sub sourcekit.Subscription) error {
 	c.log.WarnContext(ctx, "subscription confirmation: not confirmed offline", "topic", sub.TopicArn)
 	return nil
 }
@@ -64,7 +64,7 @@ func ParseCommand() *cobra.Command {
 				return err
 			}
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-			uc := application.NewParse(offlineConfirmer{log}, fixedClock(received), source.DefaultBudget)
+			uc := application.NewParse(offlineConfirmer{log}, fixedClock(received), sourcekit.DefaultBudget)
 			out, err := Parse(cmd.Context(), uc, log, opts, data)
 			if err != nil {
 				return err

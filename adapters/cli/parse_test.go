@@ -9,9 +9,8 @@ import (
 	"testing"
 
 	"github.com/monhook/monhook/adapters/cli"
+	"github.com/monhook/monhook/domain/source/sourcetest"
 )
-
-const testdata = "../../test/testdata"
 
 func run(t *testing.T, stdin string, args ...string) (string, error) {
 	t.Helper()
@@ -28,19 +27,13 @@ func run(t *testing.T, stdin string, args ...string) (string, error) {
 // TestParsePrintsTheGoldenAnswer runs the CLI on every fixture; it must print exactly the golden file, which the
 // domain tests and the gRPC tests also hold the server to.
 func TestParsePrintsTheGoldenAnswer(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(testdata, "payloads", "*", "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatal("no fixtures")
-	}
-	for _, file := range files {
-		src := filepath.Base(filepath.Dir(file))
-		name := src + "/" + filepath.Base(file)
-		t.Run(name, func(t *testing.T) {
-			want, err := os.ReadFile(filepath.Join(testdata, "golden", name))
+	for _, f := range sourcetest.Fixtures(t) {
+		t.Run(f.Name(), func(t *testing.T) {
+			want, err := os.ReadFile(f.Golden)
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, err := run(t, "", "--received", "2026-01-02T03:04:05Z", "--options", `{"source": "`+src+`"}`, file)
+			out, err := run(t, string(f.Body), "--received", "2026-01-02T03:04:05Z", "--options", `{"source": "`+f.Source+`"}`, "-")
 			var golden map[string]any
 			if err := json.Unmarshal(want, &golden); err != nil {
 				t.Fatal(err)
@@ -62,10 +55,7 @@ func TestParsePrintsTheGoldenAnswer(t *testing.T) {
 }
 
 func TestParseReadsOptionsFileAndStdin(t *testing.T) {
-	body, err := os.ReadFile(filepath.Join(testdata, "payloads", "alertmanager", "zulip-firing-two-alerts.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	body := sourcetest.Get(t, "alertmanager/zulip-firing-two-alerts.json").Body
 	opts := filepath.Join(t.TempDir(), "options.json")
 	if err := os.WriteFile(opts, []byte(`{"convert_data": {"title": "{{ labels.alertname }} on {{ labels.host }}"}}`), 0o600); err != nil {
 		t.Fatal(err)

@@ -2,8 +2,6 @@ package grpc
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +13,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/monhook/monhook/domain/source/sourcetest"
 	pluginpb "github.com/monhook/monhook/proto/spaceone/api/monitoring/plugin"
 )
 
@@ -154,10 +153,7 @@ var contractBodies = map[string]string{
 func TestAnswersKeepTheCloudforetContract(t *testing.T) {
 	ts := serve(t)
 	client := pluginpb.NewEventClient(ts.conn)
-	files, err := filepath.Glob("../../test/testdata/payloads/*/*.json")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no fixtures: %v", err)
-	}
+	files := sourcetest.Fixtures(t)
 	type body struct {
 		name string
 		data map[string]any
@@ -165,16 +161,7 @@ func TestAnswersKeepTheCloudforetContract(t *testing.T) {
 	}
 	var bodies []body
 	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var data map[string]any
-		if err := json.Unmarshal(b, &data); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		src := filepath.Base(filepath.Dir(f))
-		bodies = append(bodies, body{src + "/" + filepath.Base(f), data, []map[string]any{{}, {"source": src}}})
+		bodies = append(bodies, body{f.Name(), f.Data(t), []map[string]any{{}, {"source": f.Source}}})
 	}
 	for name, text := range contractBodies {
 		var data map[string]any

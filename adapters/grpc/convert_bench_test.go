@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"testing"
 	"time"
 
@@ -15,8 +14,10 @@ import (
 
 	"github.com/monhook/monhook/application"
 	"github.com/monhook/monhook/domain/option"
+	"github.com/monhook/monhook/domain/pipeline"
 	"github.com/monhook/monhook/domain/plugin"
-	"github.com/monhook/monhook/domain/source"
+	"github.com/monhook/monhook/domain/source/sourcekit"
+	"github.com/monhook/monhook/domain/source/sourcetest"
 	pluginpb "github.com/monhook/monhook/proto/spaceone/api/monitoring/plugin"
 )
 
@@ -30,14 +31,7 @@ var benchSettings = Settings{
 // instance label and fingerprint, as the load driver (test/bench/load) builds it.
 func alertmanagerBody(b *testing.B, n int) map[string]any {
 	b.Helper()
-	raw, err := os.ReadFile("../../test/testdata/payloads/alertmanager/zulip-resolved-single-alert.json")
-	if err != nil {
-		b.Fatal(err)
-	}
-	var body map[string]any
-	if err := json.Unmarshal(raw, &body); err != nil {
-		b.Fatal(err)
-	}
+	body := sourcetest.Get(b, "alertmanager/zulip-resolved-single-alert.json").Data(b)
 	first, _ := json.Marshal(body["alerts"].([]any)[0])
 	alerts := make([]any, n)
 	for i := range alerts {
@@ -92,7 +86,7 @@ func BenchmarkEventsInfo(b *testing.B) {
 		b.Fatal(err)
 	}
 	for _, n := range []int{1, 100} {
-		res, err := source.Normalize(context.Background(), opts, alertmanagerBody(b, n), time.Now(), source.DefaultBudget)
+		res, err := pipeline.Normalize(context.Background(), opts, alertmanagerBody(b, n), time.Now(), sourcekit.DefaultBudget)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -111,14 +105,14 @@ func (benchClock) Now() time.Time { return time.Unix(1700000000, 0) }
 
 type benchConfirmer struct{}
 
-func (benchConfirmer) Confirm(context.Context, source.Subscription) error { return nil }
+func (benchConfirmer) Confirm(context.Context, sourcekit.Subscription) error { return nil }
 
 // BenchmarkHandlers calls each RPC handler as grpc-go would after decoding the request: everything monhook
 // itself does per call except the interceptors and the wire.
 func BenchmarkHandlers(b *testing.B) {
 	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	wh := newWebhookServer(application.NewInit(plugin.Build{Version: "v1"}), application.NewVerify(), benchSettings, log)
-	ev := newEventServer(application.NewParse(benchConfirmer{}, benchClock{}, source.DefaultBudget), benchSettings, log, Observers{})
+	ev := newEventServer(application.NewParse(benchConfirmer{}, benchClock{}, sourcekit.DefaultBudget), benchSettings, log, Observers{})
 	ctx := context.Background()
 	empty := &structpb.Struct{}
 	b.Run("init", func(b *testing.B) {

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -16,23 +14,17 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/monhook/monhook/domain/option"
-	"github.com/monhook/monhook/domain/source"
+	"github.com/monhook/monhook/domain/pipeline"
+	"github.com/monhook/monhook/domain/source/sourcekit"
+	"github.com/monhook/monhook/domain/source/sourcetest"
 )
 
-// fuzzSeeds are every real payload in test/testdata/payloads and a few option documents.
+// fuzzSeeds are every registered format's example bodies and a few option documents.
 func fuzzSeeds(f *testing.F) [][]byte {
 	f.Helper()
-	files, err := filepath.Glob(filepath.Join("..", "..", "test", "testdata", "payloads", "*", "*.json"))
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no fixtures: %v", err)
-	}
 	var out [][]byte
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		out = append(out, b)
+	for _, x := range sourcetest.Fixtures(f) {
+		out = append(out, x.Body)
 	}
 	deep := strings.Repeat(`{"x": `, 40) + `{}` + strings.Repeat(`}`, 40)
 	for _, s := range []string{`{}`, `{"a": []}`, `{"a": [[[]]]}`, `{"a": [{"b": [{}]}]}`, `{"a": null, "b": 1e308}`,
@@ -178,7 +170,7 @@ func FuzzParseWire(f *testing.F) {
 		if err != nil {
 			return
 		}
-		res, err := source.Normalize(context.Background(), option.Defaults(), data, received, source.DefaultBudget)
+		res, err := pipeline.Normalize(context.Background(), option.Defaults(), data, received, sourcekit.DefaultBudget)
 		if err != nil {
 			return
 		}

@@ -12,7 +12,8 @@ import (
 
 	"github.com/monhook/monhook/application"
 	"github.com/monhook/monhook/domain/option"
-	"github.com/monhook/monhook/domain/source"
+	"github.com/monhook/monhook/domain/pipeline"
+	"github.com/monhook/monhook/domain/source/sourcekit"
 )
 
 // internalMessage is all a caller learns of a failure that is not its fault; the cause goes to the log.
@@ -23,12 +24,12 @@ const internalMessage = "ERROR_UNKNOWN: Unknown error. (message = internal error
 func ToStatus(log *slog.Logger, err error) error {
 	var (
 		oe *option.Error
-		ip *source.InvalidPayloadError
-		up *source.UnsupportedPayloadError
+		ip *sourcekit.InvalidPayloadError
+		up *pipeline.UnsupportedPayloadError
 	)
 	var (
 		ce *application.ConfirmError
-		le *source.LimitError
+		le *sourcekit.LimitError
 	)
 	if _, isStatus := status.FromError(err); isStatus && err != nil {
 		return err // already a status: admission's refusal

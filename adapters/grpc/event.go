@@ -13,7 +13,8 @@ import (
 	"github.com/monhook/monhook/application"
 	"github.com/monhook/monhook/domain/event"
 	"github.com/monhook/monhook/domain/option"
-	"github.com/monhook/monhook/domain/source"
+	"github.com/monhook/monhook/domain/pipeline"
+	"github.com/monhook/monhook/domain/source/sourcekit"
 	pluginpb "github.com/monhook/monhook/proto/spaceone/api/monitoring/plugin"
 )
 
@@ -48,24 +49,24 @@ func (s *eventServer) Parse(ctx context.Context, req *pluginpb.ParseRequest) (*p
 	return EventsInfo(res.Events), nil
 }
 
-func (s *eventServer) handle(ctx context.Context, req *pluginpb.ParseRequest) (source.Result, error) {
+func (s *eventServer) handle(ctx context.Context, req *pluginpb.ParseRequest) (pipeline.Result, error) {
 	opts, err := asMap("options", req.GetOptions(), s.settings.OptionsLimits)
 	if err != nil {
-		return source.Result{}, err
+		return pipeline.Result{}, err
 	}
 	data, err := asMap("data", req.GetData(), s.settings.DataLimits)
 	if err != nil {
-		return source.Result{}, err
+		return pipeline.Result{}, err
 	}
 	return s.parse.Handle(ctx, opts, data)
 }
 
 // parsed counts the events of a successful call and the source auto-detection found, and names the source on
 // the call's span and request line.
-func (s *eventServer) parsed(ctx context.Context, want string, res source.Result) {
+func (s *eventServer) parsed(ctx context.Context, want string, res pipeline.Result) {
 	src := want
 	if res.Source != "" { // "" when options.confirm_url matched before any source was read
-		src = string(res.Source)
+		src = res.Source
 		if want == string(option.Auto) {
 			s.counters.Detected(src)
 		}
@@ -85,12 +86,12 @@ func (s *eventServer) parsed(ctx context.Context, want string, res source.Result
 func (s *eventServer) failed(ctx context.Context, want string, err, st error) {
 	src := want
 	var (
-		ip *source.InvalidPayloadError
-		up *source.UnsupportedPayloadError
+		ip *sourcekit.InvalidPayloadError
+		up *pipeline.UnsupportedPayloadError
 	)
 	switch {
 	case errors.As(err, &ip) && ip.Source != "":
-		src = string(ip.Source)
+		src = ip.Source
 		if want == string(option.Auto) {
 			s.counters.Detected(src)
 		}

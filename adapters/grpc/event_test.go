@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,20 +14,14 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/monhook/monhook/domain/source"
+	"github.com/monhook/monhook/domain/source/sourcekit"
+	"github.com/monhook/monhook/domain/source/sourcetest"
 	pluginpb "github.com/monhook/monhook/proto/spaceone/api/monitoring/plugin"
 )
 
-func fixture(t *testing.T, path string) *structpb.Struct {
+func fixture(t *testing.T, name string) *structpb.Struct {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("../../test/testdata/payloads", path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	return mustStruct(t, m)
+	return mustStruct(t, sourcetest.Get(t, name).Data(t))
 }
 
 // TestParseAnswersTheGoldenEvents sends a real body over gRPC and compares the answer, read as Cloudforet reads
@@ -49,7 +42,7 @@ func TestParseAnswersTheGoldenEvents(t *testing.T) {
 			if err := json.Unmarshal(b, &gotDoc); err != nil {
 				t.Fatal(err)
 			}
-			want, err := os.ReadFile(filepath.Join("../../test/testdata/golden", name))
+			want, err := os.ReadFile(sourcetest.Get(t, name).Golden)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -77,7 +70,7 @@ func TestParseErrors(t *testing.T) {
 		{"no data", &pluginpb.ParseRequest{Options: empty}, "ERROR_REQUIRED_PARAMETER: Required parameter. (key = data)"},
 		{"no options", &pluginpb.ParseRequest{Data: fixture(t, "alertmanager/zulip-firing-two-alerts.json")}, "ERROR_REQUIRED_PARAMETER: Required parameter. (key = options)"},
 		{"bad options", &pluginpb.ParseRequest{Options: mustStruct(t, map[string]any{"source": "x"}), Data: empty}, "ERROR_INVALID_PARAMETER: Parameter is invalid. (key = options.source, reason = "},
-		{"unsupported", &pluginpb.ParseRequest{Options: empty, Data: mustStruct(t, map[string]any{"hello": "world"})}, "ERROR_UNSUPPORTED_PAYLOAD: The payload matches none of the supported sources (tried aws_sns, azure_monitor, google_cloud_monitoring, datadog, grafana, alertmanager, grafana_legacy, generic). Set options.source"},
+		{"unsupported", &pluginpb.ParseRequest{Options: empty, Data: mustStruct(t, map[string]any{"hello": "world"})}, "ERROR_UNSUPPORTED_PAYLOAD: The payload matches none of the supported sources (tried " + strings.Join(source.Names(), ", ") + "). Set options.source"},
 		{"invalid", &pluginpb.ParseRequest{Options: mustStruct(t, map[string]any{"source": "alertmanager"}), Data: mustStruct(t, map[string]any{"alerts": "x"})}, "ERROR_INVALID_PAYLOAD: The alertmanager payload cannot be read: alerts is not a list."},
 		{"data too deep", &pluginpb.ParseRequest{Options: empty, Data: mustStruct(t, nested(40))}, "ERROR_INVALID_PARAMETER: Parameter is invalid. (key = data, reason = nests deeper than 32 levels)"},
 	}
@@ -113,7 +106,7 @@ func TestParseHandsSubscriptionURLToTheConfirmer(t *testing.T) {
 // refusingConfirmer refuses every subscription, as the SNS adapter does a hostile URL.
 type refusingConfirmer struct{}
 
-func (refusingConfirmer) Confirm(context.Context, source.Subscription) error {
+func (refusingConfirmer) Confirm(context.Context, sourcekit.Subscription) error {
 	return errors.New("its host is not SNS's for region us-east-1")
 }
 

@@ -32,6 +32,7 @@ import (
 	"github.com/monhook/monhook/domain/option"
 	"github.com/monhook/monhook/domain/plugin"
 	"github.com/monhook/monhook/domain/source"
+	"github.com/monhook/monhook/domain/source/sourcekit"
 	corepb "github.com/monhook/monhook/proto/spaceone/api/core/v1"
 	pluginpb "github.com/monhook/monhook/proto/spaceone/api/monitoring/plugin"
 )
@@ -98,7 +99,7 @@ type recordingConfirmer struct {
 	urls []string
 }
 
-func (c *recordingConfirmer) Confirm(_ context.Context, sub source.Subscription) error {
+func (c *recordingConfirmer) Confirm(_ context.Context, sub sourcekit.Subscription) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.urls = append(c.urls, sub.URL)
@@ -118,7 +119,7 @@ func serveWith(t *testing.T, confirmer application.Confirmer, o Observers, extra
 	build := plugin.Build{Version: "v0.0.0-test"}
 	srv := newServer(testSettings, log, o)
 	hs := health.NewServer()
-	parse := application.NewParse(confirmer, fixedClock{}, source.DefaultBudget)
+	parse := application.NewParse(confirmer, fixedClock{}, sourcekit.DefaultBudget)
 	d := newDrain()
 	register(srv, hs, d, newWebhookServer(application.NewInit(build), application.NewVerify(), testSettings, log),
 		newEventServer(parse, testSettings, log, o), newServerInfoServer(build))
@@ -208,7 +209,7 @@ var errorRows = []struct {
 	{"wrong type list", map[string]any{"load_json": "message"}, "ERROR_INVALID_PARAMETER_TYPE: Parameter type is invalid. (key = options.load_json, type = list)", []string{"options.load_json"}},
 	{"wrong type str", map[string]any{"source": 3}, "ERROR_INVALID_PARAMETER_TYPE: Parameter type is invalid. (key = options.source, type = str)", []string{"options.source"}},
 	{"wrong type dict", map[string]any{"convert_data": []any{}}, "ERROR_INVALID_PARAMETER_TYPE: Parameter type is invalid. (key = options.convert_data, type = dict)", []string{"options.convert_data"}},
-	{"bad value", map[string]any{"source": "nagios"}, `ERROR_INVALID_PARAMETER: Parameter is invalid. (key = options.source, reason = "nagios" is not a source; use one of auto, alertmanager, grafana, grafana_legacy, aws_sns, azure_monitor, google_cloud_monitoring, datadog, generic)`, []string{"options.source"}},
+	{"bad value", map[string]any{"source": "nagios"}, `ERROR_INVALID_PARAMETER: Parameter is invalid. (key = options.source, reason = "nagios" is not a source; use one of auto, ` + strings.Join(source.Names(), ", ") + `)`, []string{"options.source"}},
 	{"bad template", map[string]any{"convert_data": map[string]any{"title": "{{ a | upper }}"}}, "ERROR_INVALID_PARAMETER: Parameter is invalid. (key = options.convert_data.title, reason = …", []string{"options.convert_data.title"}},
 	{"several", map[string]any{"zzz": 1, "source": "x", "default_severity": "LOUD"}, "ERROR_INVALID_PARAMETER: Parameter is invalid. (key = options.default_severity, reason = …", []string{"options.default_severity", "options.source", "options.zzz"}},
 	{"at the depth limit", map[string]any{"convert_data": map[string]any{"additional_info": map[string]any{"x": nested(29)}}}, "ERROR_INVALID_PARAMETER_TYPE: Parameter type is invalid. (key = options.convert_data.additional_info.x, type = str)", []string{"options.convert_data.additional_info.x"}},
@@ -428,7 +429,7 @@ func TestPanicBecomesInternalAndServerKeepsServing(t *testing.T) {
 func TestModuleStartsAndStopsOnRealTCP(t *testing.T) {
 	var r *runner
 	app := fxtest.New(t,
-		fx.Supply(slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), plugin.Build{Version: "v"}, testSettings, source.DefaultBudget),
+		fx.Supply(slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), plugin.Build{Version: "v"}, testSettings, sourcekit.DefaultBudget),
 		fx.Provide(func() application.Clock { return fixedClock{} }, func() application.Confirmer { return &recordingConfirmer{} }),
 		application.Module, Module,
 		fx.Populate(&r),
@@ -454,7 +455,7 @@ func TestModuleFailsToStartOnATakenPort(t *testing.T) {
 	s := testSettings
 	s.Listen = taken.Addr().String()
 	app := fx.New(fx.NopLogger,
-		fx.Supply(slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), plugin.Build{Version: "v"}, s, source.DefaultBudget),
+		fx.Supply(slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), plugin.Build{Version: "v"}, s, sourcekit.DefaultBudget),
 		fx.Provide(func() application.Clock { return fixedClock{} }, func() application.Confirmer { return &recordingConfirmer{} }),
 		application.Module, Module)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

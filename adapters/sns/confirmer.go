@@ -18,7 +18,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/monhook/monhook/application"
-	"github.com/monhook/monhook/domain/source"
+	"github.com/monhook/monhook/domain/source/sourcekit"
 )
 
 // DefaultHosts are the hosts a SubscribeURL may name; {region} stands for the region of the topic's ARN.
@@ -60,7 +60,7 @@ func NewConfirmerFor(client *http.Client, hosts []string, log *slog.Logger) *Con
 var ErrRefused = errors.New("the SubscribeURL is not this topic's SNS confirmation URL, so it was not requested")
 
 // Confirm checks sub and, when it passes, requests its URL.
-func (c *Confirmer) Confirm(ctx context.Context, sub source.Subscription) error {
+func (c *Confirmer) Confirm(ctx context.Context, sub sourcekit.Subscription) error {
 	u, err := c.check(sub)
 	if err != nil {
 		c.log.WarnContext(ctx, "subscription URL refused", "reason", clip(err.Error()), "host", clip(hostOf(sub.URL)))
@@ -84,7 +84,7 @@ func (c *Confirmer) Confirm(ctx context.Context, sub source.Subscription) error 
 }
 
 // check returns the URL to request, or why it must not be requested.
-func (c *Confirmer) check(sub source.Subscription) (*url.URL, error) {
+func (c *Confirmer) check(sub sourcekit.Subscription) (*url.URL, error) {
 	u, err := url.Parse(sub.URL)
 	if err != nil {
 		return nil, errors.New("it is not a URL")

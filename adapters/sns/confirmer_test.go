@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/monhook/monhook/adapters/sns"
-	"github.com/monhook/monhook/domain/source"
+	"github.com/monhook/monhook/domain/source/sourcekit"
 )
 
 const topic = "arn:aws:sns:us-east-1:123456789012:alerts"
@@ -51,7 +51,7 @@ func TestConfirmsTheTopicsOwnURL(t *testing.T) {
 		_, _ = io.WriteString(w, "<ConfirmSubscriptionResponse/>")
 	})
 	c := sns.NewConfirmerFor(stub.Client(), []string{stub.host()}, quiet())
-	if err := c.Confirm(context.Background(), source.Subscription{URL: confirmURL(stub.host(), topic), TopicArn: topic}); err != nil {
+	if err := c.Confirm(context.Background(), sourcekit.Subscription{URL: confirmURL(stub.host(), topic), TopicArn: topic}); err != nil {
 		t.Fatal(err)
 	}
 	if stub.requests.Load() != 1 || got.Method != http.MethodGet || got.URL.Query().Get("Token") != "abc" {
@@ -64,7 +64,7 @@ func TestHostileURLsAreNeverRequested(t *testing.T) {
 	stub := newStub(t, func(http.ResponseWriter, *http.Request) {})
 	c := sns.NewConfirmerFor(stub.Client(), []string{stub.host()}, quiet())
 	plain := strings.Replace(confirmURL(stub.host(), topic), "https://", "http://", 1)
-	hostile := []source.Subscription{
+	hostile := []sourcekit.Subscription{
 		{URL: plain, TopicArn: topic},                                                               // http
 		{URL: confirmURL("169.254.169.254", topic), TopicArn: topic},                                // cloud metadata address
 		{URL: confirmURL("127.0.0.1:1", topic), TopicArn: topic},                                    // loopback, other port
@@ -93,7 +93,7 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 		http.Redirect(w, r, elsewhere.URL+"/latest/meta-data", http.StatusFound)
 	})
 	c := sns.NewConfirmerFor(stub.Client(), []string{stub.host()}, quiet())
-	err := c.Confirm(context.Background(), source.Subscription{URL: confirmURL(stub.host(), topic), TopicArn: topic})
+	err := c.Confirm(context.Background(), sourcekit.Subscription{URL: confirmURL(stub.host(), topic), TopicArn: topic})
 	if err == nil || !strings.Contains(err.Error(), "302") {
 		t.Errorf("error %v, want the redirect reported as a failure", err)
 	}
@@ -111,7 +111,7 @@ func TestProductionHostsFollowTheTopicsRegion(t *testing.T) {
 		return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader("")), Request: r}, nil
 	})}
 	c := sns.NewConfirmerFor(client, sns.DefaultHosts, quiet())
-	ok := []source.Subscription{
+	ok := []sourcekit.Subscription{
 		{URL: confirmURL("sns.us-east-1.amazonaws.com", topic), TopicArn: topic},
 		{URL: confirmURL("sns.cn-north-1.amazonaws.com.cn", "arn:aws-cn:sns:cn-north-1:123456789012:t"), TopicArn: "arn:aws-cn:sns:cn-north-1:123456789012:t"},
 		{URL: confirmURL("sns.eu-west-1.amazonaws.com", "arn:aws:sns:eu-west-1:123456789012:t")}, // confirm_url: topic from the query
@@ -121,7 +121,7 @@ func TestProductionHostsFollowTheTopicsRegion(t *testing.T) {
 			t.Errorf("%s: %v", sub.URL, err)
 		}
 	}
-	refused := []source.Subscription{
+	refused := []sourcekit.Subscription{
 		{URL: confirmURL("sns.eu-west-1.amazonaws.com", topic), TopicArn: topic}, // region of another topic
 		{URL: confirmURL("sns.us-east-1.amazonaws.com.evil.com", topic), TopicArn: topic},
 		{URL: confirmURL("sns.us-east-1.amazonaws.com:8443", topic), TopicArn: topic},
@@ -148,14 +148,14 @@ func TestTopicRegionsMustLookLikeAWSRegions(t *testing.T) {
 	c := sns.NewConfirmerFor(stub.Client(), []string{stub.host()}, quiet())
 	arn := func(region string) string { return "arn:aws:sns:" + region + ":123456789012:alerts" }
 	for _, region := range []string{"us-east-1", "ap-northeast-2", "cn-north-1", "us-gov-west-1", "us-iso-east-1"} {
-		if err := c.Confirm(context.Background(), source.Subscription{URL: confirmURL(stub.host(), arn(region)), TopicArn: arn(region)}); err != nil {
+		if err := c.Confirm(context.Background(), sourcekit.Subscription{URL: confirmURL(stub.host(), arn(region)), TopicArn: arn(region)}); err != nil {
 			t.Errorf("region %s: %v", region, err)
 		}
 	}
 	before := stub.requests.Load()
 	long := strings.Repeat("a", 1<<20) + "-east-1"
 	for _, region := range []string{"s3", "s3-website-us-east-1", "us-east", "US-EAST-1", "us_east_1", "us-east-1a", long} {
-		err := c.Confirm(context.Background(), source.Subscription{URL: confirmURL(stub.host(), arn(region)), TopicArn: arn(region)})
+		err := c.Confirm(context.Background(), sourcekit.Subscription{URL: confirmURL(stub.host(), arn(region)), TopicArn: arn(region)})
 		if !errors.Is(err, sns.ErrRefused) {
 			t.Errorf("region %.20q: %v, want a refusal", region, err)
 		}

@@ -21,7 +21,7 @@ import (
 	"github.com/monhook/monhook/adapters/telemetry"
 	"github.com/monhook/monhook/application"
 	"github.com/monhook/monhook/domain/plugin"
-	"github.com/monhook/monhook/domain/source"
+	"github.com/monhook/monhook/domain/source/sourcekit"
 )
 
 // version is set at build time: -ldflags "-X main.version=$(git describe)".
@@ -77,7 +77,7 @@ func runServe(cmd *cobra.Command) error {
 // memoryLimit is the budget of requests in flight; the rest is for answers, the runtime and garbage.
 func app(cfg config.Config, memoryLimit int64, log *slog.Logger) fx.Option {
 	return fx.Options(
-		fx.Supply(log, plugin.Build{Version: buildVersion()}, source.Budget{
+		fx.Supply(log, plugin.Build{Version: buildVersion()}, sourcekit.Budget{
 			MaxEvents:      cfg.MaxEvents,
 			MaxEventBytes:  cfg.MaxEventBytes,
 			MaxAnswerBytes: cfg.MaxAnswerBytes,

@@ -11,7 +11,6 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"os"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -28,6 +27,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/monhook/monhook/adapters/config"
+	"github.com/monhook/monhook/domain/source/sourcetest"
 	pluginpb "github.com/monhook/monhook/proto/spaceone/api/monitoring/plugin"
 )
 
@@ -86,14 +86,7 @@ func (s *syncBuffer) addr(t *testing.T, msg string) string {
 // endpoint configured: a parse call with Cloudforet's traceparent reaches the collector as its child span, and
 // the admin listener's /metrics counts the call.
 func TestAppTracesAndCounts(t *testing.T) {
-	payload, err := os.ReadFile("../../test/testdata/payloads/alertmanager/zulip-firing-two-alerts.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var body map[string]any
-	if err := json.Unmarshal(payload, &body); err != nil {
-		t.Fatal(err)
-	}
+	body := sourcetest.Get(t, "alertmanager/zulip-firing-two-alerts.json").Data(t)
 	data, err := structpb.NewStruct(body)
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,7 @@ var acceptCases = []struct {
 	want func(*option.Options)
 }{
 	{"empty document", map[string]any{}, func(*option.Options) {}},
-	{"every source", map[string]any{"source": "google_cloud_monitoring"}, func(o *option.Options) { o.Source = option.GoogleCloudMonitoring }},
+	{"every source", map[string]any{"source": "google_cloud_monitoring"}, func(o *option.Options) { o.Source = option.Source("google_cloud_monitoring") }},
 	{"message_root", map[string]any{"message_root": "message"}, func(o *option.Options) { o.MessageRoot = "message" }},
 	{"deep message_root", map[string]any{"message_root": "a.b-c.d_e.0"}, func(o *option.Options) { o.MessageRoot = "a.b-c.d_e.0" }},
 	{"sixteen segments", map[string]any{"confirm_url": strings.Repeat("a.", 15) + "a"}, func(o *option.Options) { o.ConfirmURL = option.Path(strings.Repeat("a.", 15) + "a") }},
@@ -113,7 +113,7 @@ var rejectCases = []struct {
 	{"event_key_fields not a list", map[string]any{"event_key_fields": map[string]any{}}, option.InvalidType, "options.event_key_fields", option.TypeList, ""},
 	{"message_root not a string", map[string]any{"message_root": []any{"a"}}, option.InvalidType, "options.message_root", option.TypeStr, ""},
 	{"confirm_url not a string", map[string]any{"confirm_url": false}, option.InvalidType, "options.confirm_url", option.TypeStr, ""},
-	{"unknown source", map[string]any{"source": "nagios"}, option.Invalid, "options.source", "", `"nagios" is not a source; use one of auto, alertmanager`},
+	{"unknown source", map[string]any{"source": "nagios"}, option.Invalid, "options.source", "", `"nagios" is not a source; use one of auto, aws_sns, azure_monitor`},
 	{"source in another case", map[string]any{"source": "Grafana"}, option.Invalid, "options.source", "", "is not a source"},
 	{"empty source", map[string]any{"source": ""}, option.Invalid, "options.source", "", "is not a source"},
 	{"empty message_root", map[string]any{"message_root": ""}, option.Invalid, "options.message_root", "", "path is empty"},

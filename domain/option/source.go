@@ -1,32 +1,29 @@
 package option
 
-import "slices"
+import (
+	"slices"
 
-// Source names the payload format that Event.parse reads.
-type Source string
-
-// Auto detects the source of each payload; the others name one format each.
-const (
-	Auto                  Source = "auto"
-	Alertmanager          Source = "alertmanager"
-	Grafana               Source = "grafana"
-	GrafanaLegacy         Source = "grafana_legacy"
-	AWSSNS                Source = "aws_sns"
-	AzureMonitor          Source = "azure_monitor"
-	GoogleCloudMonitoring Source = "google_cloud_monitoring"
-	Datadog               Source = "datadog"
-	Generic               Source = "generic"
+	"github.com/monhook/monhook/domain/source"
 )
 
-// sources is the one list that the option's enum, the published schema and the plugin's supported_sources
-// are all derived from.
-var sources = []Source{Alertmanager, Grafana, GrafanaLegacy, AWSSNS, AzureMonitor, GoogleCloudMonitoring, Datadog, Generic}
+// Source names the payload format that Event.parse reads: Auto, or the name of a format in the source registry.
+type Source string
 
-// Sources lists every concrete payload format; the caller owns the returned slice.
-func Sources() []Source { return append([]Source(nil), sources...) }
+// Auto detects the source of each payload.
+const Auto Source = "auto"
+
+// Sources lists every concrete payload format, in the registry's (detection) order.
+func Sources() []Source {
+	names := source.Names()
+	out := make([]Source, len(names))
+	for i, n := range names {
+		out[i] = Source(n)
+	}
+	return out
+}
 
 // sourceValues is what the source option accepts: Auto, then Sources.
-func sourceValues() []Source { return append([]Source{Auto}, sources...) }
+func sourceValues() []Source { return append([]Source{Auto}, Sources()...) }
 
 // Valid reports whether s is a value the source option accepts.
-func (s Source) Valid() bool { return s == Auto || slices.Contains(sources, s) }
+func (s Source) Valid() bool { return s == Auto || slices.Contains(source.Names(), string(s)) }

@@ -3,7 +3,6 @@ package plugin
 
 import (
 	"github.com/monhook/monhook/domain/option"
-	"github.com/monhook/monhook/domain/source"
 )
 
 // Name is the plugin's name in its metadata.
@@ -33,7 +32,7 @@ func Describe(b Build, opts option.Options) Metadata {
 	return Metadata{
 		Name:             Name,
 		Version:          b.Version,
-		SupportedSources: source.Supported(),
+		SupportedSources: option.Sources(),
 		OptionsSchema:    option.Schema(),
 		Options:          opts,
 	}

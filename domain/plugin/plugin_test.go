@@ -6,7 +6,6 @@ import (
 
 	"github.com/monhook/monhook/domain/option"
 	"github.com/monhook/monhook/domain/plugin"
-	"github.com/monhook/monhook/domain/source"
 )
 
 func TestDocumentDescribesThePlugin(t *testing.T) {
@@ -20,7 +19,7 @@ func TestDocumentDescribesThePlugin(t *testing.T) {
 		t.Errorf("name, version = %v, %v", doc["name"], doc["version"])
 	}
 	var sources []any
-	for _, s := range source.Supported() {
+	for _, s := range option.Sources() {
 		sources = append(sources, string(s))
 	}
 	if !reflect.DeepEqual(doc["supported_sources"], sources) {

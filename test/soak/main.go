@@ -20,6 +20,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -45,6 +46,10 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/monhook/monhook/domain/option"
+	"github.com/monhook/monhook/domain/pipeline"
+	"github.com/monhook/monhook/domain/source"
+	"github.com/monhook/monhook/domain/source/sourcekit"
 	pluginpb "github.com/monhook/monhook/proto/spaceone/api/monitoring/plugin"
 )
 
@@ -99,7 +104,7 @@ func run(callers, nconns int, duration time.Duration, binary string) error {
 			return fmt.Errorf("go build ./cmd/monhook: %w\n%s", err, out)
 		}
 	}
-	cases, err := buildCases(filepath.Join(root, "test", "testdata"))
+	cases, err := buildCases()
 	if err != nil {
 		return err
 	}
@@ -259,9 +264,9 @@ const (
 	healthPath  = "/grpc.health.v1.Health/Check"
 )
 
-// buildCases encodes every request once. Parse cases come from the real fixtures, with the code their golden
-// file states; the subscription confirmation is left out, as the server would confirm it at AWS.
-func buildCases(testdata string) ([]soakCase, error) {
+// buildCases encodes every request once. Parse cases come from every registered format's example bodies; the
+// subscription confirmation is left out, as the server would confirm it at AWS.
+func buildCases() ([]soakCase, error) {
 	must := func(m map[string]any) *structpb.Struct {
 		s, err := structpb.NewStruct(m)
 		if err != nil {
@@ -320,42 +325,34 @@ func buildCases(testdata string) ([]soakCase, error) {
 		{method: healthPath, name: "valid", req: enc(&healthpb.HealthCheckRequest{}), want: codes.OK, weight: 2},
 	}
 
-	files, err := filepath.Glob(filepath.Join(testdata, "payloads", "*", "*.json"))
-	if err != nil || len(files) == 0 {
-		return nil, fmt.Errorf("no fixtures under %s", testdata)
-	}
-	for _, file := range files {
-		name := filepath.Base(filepath.Dir(file)) + "/" + filepath.Base(file)
-		if name == "aws_sns/subscription-confirmation.json" {
-			continue // it would be confirmed at AWS: no traffic leaves loopback
-		}
-		var data map[string]any
-		if err := readJSON(file, &data); err != nil {
+	// Every registered format's example bodies, each expecting the code the pipeline gives it in process.
+	for _, src := range source.All() {
+		names, err := fs.Glob(src.Examples, "*.json")
+		if err != nil {
 			return nil, err
 		}
-		var golden map[string]any
-		if err := readJSON(filepath.Join(testdata, "golden", name), &golden); err != nil {
-			return nil, err
+		for _, file := range names {
+			name := src.Name + "/" + file
+			if name == "aws_sns/subscription-confirmation.json" {
+				continue // it would be confirmed at AWS: no traffic leaves loopback
+			}
+			b, err := fs.ReadFile(src.Examples, file)
+			if err != nil {
+				return nil, err
+			}
+			var data map[string]any
+			if err := json.Unmarshal(b, &data); err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			want := codes.OK
+			if _, err := pipeline.Normalize(context.Background(), option.Defaults(), data, time.Now(), sourcekit.DefaultBudget); err != nil {
+				want = codes.InvalidArgument
+			}
+			cases = append(cases, soakCase{method: parsePath, name: name, req: enc(&pluginpb.ParseRequest{Options: empty, Data: must(data)}),
+				want: want, weight: 1})
 		}
-		want := codes.OK
-		if _, refused := golden["error"]; refused {
-			want = codes.InvalidArgument
-		}
-		cases = append(cases, soakCase{method: parsePath, name: name, req: enc(&pluginpb.ParseRequest{Options: empty, Data: must(data)}),
-			want: want, weight: 1})
 	}
 	return cases, nil
-}
-
-func readJSON(file string, v any) error {
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%s: %w", file, err)
-	}
-	return nil
 }
 
 // pick chooses a case index by weight.

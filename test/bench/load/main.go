@@ -51,7 +51,7 @@ func main() {
 	flag.StringVar(&conc, "concurrency", "1,50", "comma-separated numbers of concurrent callers")
 	flag.IntVar(&cfg.starts, "starts", 7, "process starts per server timed to SERVING")
 	flag.StringVar(&levels, "levels", "warn,info", "monhook --log-level values to measure, each a server of its own")
-	flag.StringVar(&cfg.fixture, "fixture", "test/testdata/payloads/alertmanager/zulip-resolved-single-alert.json",
+	flag.StringVar(&cfg.fixture, "fixture", "domain/source/alertmanager/testdata/zulip-resolved-single-alert.json",
 		"1-alert Alertmanager body, relative to the module root")
 	flag.BoolVar(&cfg.baselineSchema, "baseline-schema", false,
 		"also run baseline+schema, whose init answer is as large as monhook's (the options schema, built once)")

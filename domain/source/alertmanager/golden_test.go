@@ -1,0 +1,15 @@
+package alertmanager_test
+
+import (
+	"flag"
+	"testing"
+
+	"github.com/monhook/monhook/domain/source/alertmanager"
+	"github.com/monhook/monhook/domain/source/sourcetest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files from the current output (review the diff!)")
+
+func TestGolden(t *testing.T) { sourcetest.Golden(t, alertmanager.Source, *update) }
+
+func TestAutoDetectsEveryExample(t *testing.T) { sourcetest.Detected(t, alertmanager.Source) }

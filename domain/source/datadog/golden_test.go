@@ -1,0 +1,15 @@
+package datadog_test
+
+import (
+	"flag"
+	"testing"
+
+	"github.com/monhook/monhook/domain/source/datadog"
+	"github.com/monhook/monhook/domain/source/sourcetest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files from the current output (review the diff!)")
+
+func TestGolden(t *testing.T) { sourcetest.Golden(t, datadog.Source, *update) }
+
+func TestAutoDetectsEveryExample(t *testing.T) { sourcetest.Detected(t, datadog.Source) }

@@ -1,0 +1,15 @@
+package googlemonitoring_test
+
+import (
+	"flag"
+	"testing"
+
+	"github.com/monhook/monhook/domain/source/googlemonitoring"
+	"github.com/monhook/monhook/domain/source/sourcetest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files from the current output (review the diff!)")
+
+func TestGolden(t *testing.T) { sourcetest.Golden(t, googlemonitoring.Source, *update) }
+
+func TestAutoDetectsEveryExample(t *testing.T) { sourcetest.Detected(t, googlemonitoring.Source) }
