@@ -101,11 +101,14 @@ func launch(t *testing.T, spec launchSpec) *proc {
 // port, which servers running side by side would contend for. Older binaries ignore the unknown variable.
 var isolatedEnv = []string{"MONHOOK_ADMIN_LISTEN=127.0.0.1:0"}
 
-// cleanEnv is the test's environment without the variables that configure monhook.
+// cleanEnv is the test's environment without the variables that configure monhook: its own, Cloudforet's port,
+// OpenTelemetry's (an exporter endpoint in a developer's shell would send every test's spans there), and the Go
+// runtime's memory limit (which would change the admission budget the tests expect).
 func cleanEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "MONHOOK_") || strings.HasPrefix(kv, "SPACEONE_PORT=") {
+		if strings.HasPrefix(kv, "MONHOOK_") || strings.HasPrefix(kv, "SPACEONE_PORT=") || strings.HasPrefix(kv, "OTEL_") ||
+			strings.HasPrefix(kv, "GOMEMLIMIT=") {
 			continue
 		}
 		env = append(env, kv)

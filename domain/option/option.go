@@ -3,8 +3,12 @@
 package option
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
+	"sync"
+	"time"
+	_ "time/tzdata" // source_timezone's zones, the same on every machine whatever it has installed
 
 	"github.com/monhook/monhook/domain/event"
 )
@@ -19,6 +23,7 @@ type Options struct {
 	SeverityMap     map[string]event.Severity `json:"severity_map" validate:"max=64,dive,keys,key,endkeys,severity" doc:"Overrides of the source's severity mapping, from the source's own level (matched case-insensitively, so keys must differ in more than case; non-empty, without '.' and not starting with '$', as Cloudforet stores them) to a Cloudforet severity."`
 	DefaultSeverity event.Severity            `json:"default_severity" validate:"severity" doc:"Severity of an alert whose source gives no level, or a level neither the source nor severity_map knows."`
 	EventKeyFields  []Path                    `json:"event_key_fields" validate:"max=16,unique,dive,path" doc:"Paths whose values, joined and hashed, replace the source's default event key."`
+	SourceTimezone  string                    `json:"source_timezone,omitempty" validate:"max=64,zone" doc:"IANA time zone (such as Europe/Berlin) in which the source writes times that carry no offset, as Zabbix writes {EVENT.DATE} {EVENT.TIME}; UTC when unset. A timezone field in the body wins. The zone must be one of the IANA time zone database."`
 }
 
 // ConvertData holds templates that override single fields of a parsed event.
@@ -53,6 +58,37 @@ func Defaults() Options {
 		DefaultSeverity: event.NotAvailable,
 		EventKeyFields:  []Path{},
 	}
+}
+
+// Location is the time zone of source_timezone: UTC when it is unset. Parse has checked the name.
+func (o Options) Location() *time.Location {
+	if o.SourceTimezone == "" {
+		return time.UTC
+	}
+	loc, err := LoadZone(o.SourceTimezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// zones caches the locations LoadZone has read: loading one reads the time zone database.
+var zones sync.Map // name → *time.Location
+
+// LoadZone returns the IANA time zone name, refusing "Local" (the machine's zone, which no option may depend on).
+func LoadZone(name string) (*time.Location, error) {
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	if name == "" || name == "Local" {
+		return nil, fmt.Errorf("%q is not an IANA time zone", name)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, loc)
+	return loc, nil
 }
 
 // Parse decodes raw strictly, fills in defaults and checks every rule. A nil raw means the options are absent.

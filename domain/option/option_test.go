@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/monhook/monhook/domain/event"
 	"github.com/monhook/monhook/domain/option"
@@ -30,6 +31,9 @@ var acceptCases = []struct {
 		o.SeverityMap = map[string]event.Severity{"P1": event.Critical, "page": event.Error, "low": event.None}
 	}},
 	{"default_severity", map[string]any{"default_severity": "WARNING"}, func(o *option.Options) { o.DefaultSeverity = event.Warning }},
+	{"source_timezone", map[string]any{"source_timezone": "Europe/Berlin"}, func(o *option.Options) { o.SourceTimezone = "Europe/Berlin" }},
+	{"source_timezone three levels", map[string]any{"source_timezone": "America/Argentina/Buenos_Aires"}, func(o *option.Options) { o.SourceTimezone = "America/Argentina/Buenos_Aires" }},
+	{"source_timezone UTC", map[string]any{"source_timezone": "UTC"}, func(o *option.Options) { o.SourceTimezone = "UTC" }},
 	{"templates", map[string]any{"convert_data": map[string]any{
 		"title":       "{{ labels.alertname }} on {{labels.instance}}",
 		"description": "plain text { with a brace } and }} closers",
@@ -240,5 +244,24 @@ func TestErrorNeverEchoesLongValues(t *testing.T) {
 	}
 	if r := oe.Violations[0].Reason; len(r) > 200 {
 		t.Errorf("reason is %d bytes long: %q", len(r), r)
+	}
+}
+
+// TestSourceTimezoneIsAZoneOfTheDatabase covers the one part of source_timezone the schema cannot state (its
+// pattern accepts any name of the right shape): the name must be in the IANA database, and Local is refused.
+func TestSourceTimezoneIsAZoneOfTheDatabase(t *testing.T) {
+	for _, bad := range []string{"Mars/Olympus_Mons", "Local", "europe/berlin", "Europe/Berlin/Mitte", strings.Repeat("A", 65)} {
+		_, err := option.Parse(map[string]any{"source_timezone": bad})
+		var oe *option.Error
+		if !errors.As(err, &oe) || oe.Violations[0].Key != "options.source_timezone" {
+			t.Errorf("source_timezone %.20q: %v, want a violation of options.source_timezone", bad, err)
+		}
+	}
+	o, err := option.Parse(map[string]any{"source_timezone": "Asia/Seoul"})
+	if err != nil || o.Location().String() != "Asia/Seoul" {
+		t.Errorf("Asia/Seoul: %v, %v", o.Location(), err)
+	}
+	if d := option.Defaults(); d.Location() != time.UTC {
+		t.Errorf("default location %v, want UTC", d.Location())
 	}
 }

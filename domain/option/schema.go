@@ -91,6 +91,9 @@ func schemaOf(t reflect.Type, rules string) map[string]any {
 			s["pattern"] = templatePattern
 		case "key":
 			s["pattern"] = storableKeyPattern
+		case "zone":
+			// The zone database cannot be a pattern: the schema states its shape, the description the rest.
+			s["pattern"] = `^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$`
 		case "unique":
 			s["uniqueItems"] = true
 		case "max", "min":

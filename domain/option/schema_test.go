@@ -45,7 +45,7 @@ func TestSchemaIsDraft07(t *testing.T) {
 		t.Errorf("top level = %v / %v, want a closed object", s["type"], s["additionalProperties"])
 	}
 	props := s["properties"].(map[string]any)
-	for _, name := range []string{"source", "message_root", "load_json", "convert_data", "confirm_url", "severity_map", "default_severity", "event_key_fields"} {
+	for _, name := range []string{"source", "message_root", "load_json", "convert_data", "confirm_url", "severity_map", "default_severity", "event_key_fields", "source_timezone"} {
 		p, ok := props[name].(map[string]any)
 		if !ok {
 			t.Errorf("no property %q", name)
@@ -55,8 +55,8 @@ func TestSchemaIsDraft07(t *testing.T) {
 			t.Errorf("property %q has no description", name)
 		}
 	}
-	if len(props) != 8 {
-		t.Errorf("%d properties, want 8", len(props))
+	if len(props) != 9 {
+		t.Errorf("%d properties, want 9", len(props))
 	}
 	enum := props["source"].(map[string]any)["enum"].([]any)
 	want := append([]option.Source{option.Auto}, option.Sources()...)

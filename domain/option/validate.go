@@ -25,6 +25,7 @@ var validate = sync.OnceValue(func() *validator.Validate {
 	must("path", func(s string) bool { _, err := Path(s).Segments(); return err == nil })
 	must("template", func(s string) bool { _, err := Template(s).Parts(); return err == nil })
 	must("key", event.StorableKey)
+	must("zone", func(s string) bool { _, err := LoadZone(s); return s == "" || err == nil })
 	return v
 })
 
@@ -85,6 +86,8 @@ func reason(fe validator.FieldError) string {
 		return "must be at most " + fe.Param() + " characters long"
 	case "key":
 		return keyReason(fmt.Sprint(got))
+	case "zone":
+		return fmt.Sprintf("%s is not a time zone of the IANA database, such as UTC or Europe/Berlin", quoteShort(fmt.Sprint(got)))
 	}
 	return "breaks rule " + fe.Tag() // unreachable while every tag in use has a case above
 }

@@ -43,13 +43,13 @@ func choose(src option.Source, doc map[string]any, cd option.ConvertData) (kit.S
 }
 
 // nested is the Call.Nested of a call: it parses a body another carries with the format detected for it.
-func nested(ctx context.Context, received time.Time, budget kit.Budget) func(map[string]any, string) ([]kit.Alert, bool, error) {
+func nested(ctx context.Context, received time.Time, zone *time.Location, budget kit.Budget) func(map[string]any, string) ([]kit.Alert, bool, error) {
 	return func(doc map[string]any, except string) ([]kit.Alert, bool, error) {
 		s, ok := source.Detect(doc, except)
 		if !ok {
 			return nil, false, nil
 		}
-		c := &kit.Call{Ctx: ctx, Received: received, Budget: budget, Nested: nested(ctx, received, budget)}
+		c := &kit.Call{Ctx: ctx, Received: received, Zone: zone, Budget: budget, Nested: nested(ctx, received, zone, budget)}
 		alerts, err := s.Parse(doc, c)
 		return alerts, true, err
 	}

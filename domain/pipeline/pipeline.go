@@ -51,7 +51,7 @@ func Normalize(ctx context.Context, opts option.Options, data map[string]any, re
 	if err != nil {
 		return Result{}, err
 	}
-	c := &kit.Call{Ctx: ctx, Received: received, Budget: budget, Nested: nested(ctx, received, budget)}
+	c := &kit.Call{Ctx: ctx, Received: received, Zone: opts.Location(), Budget: budget, Nested: nested(ctx, received, opts.Location(), budget)}
 	alerts, err := p.Parse(doc, c)
 	if err != nil {
 		return Result{}, err

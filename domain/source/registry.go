@@ -6,23 +6,40 @@ package source
 
 import (
 	"github.com/monhook/monhook/domain/source/alertmanager"
+	"github.com/monhook/monhook/domain/source/appdynamics"
 	"github.com/monhook/monhook/domain/source/awssns"
 	"github.com/monhook/monhook/domain/source/azuremonitor"
 	"github.com/monhook/monhook/domain/source/datadog"
+	"github.com/monhook/monhook/domain/source/dockerhub"
 	"github.com/monhook/monhook/domain/source/generic"
 	"github.com/monhook/monhook/domain/source/googlemonitoring"
 	"github.com/monhook/monhook/domain/source/grafana"
 	"github.com/monhook/monhook/domain/source/grafanalegacy"
+	"github.com/monhook/monhook/domain/source/jenkins"
+	"github.com/monhook/monhook/domain/source/jira"
+	"github.com/monhook/monhook/domain/source/opscruise"
 	kit "github.com/monhook/monhook/domain/source/sourcekit"
+	"github.com/monhook/monhook/domain/source/terraformcloud"
+	"github.com/monhook/monhook/domain/source/zabbix"
 )
 
 // registry lists every format in detection order, most specific first: envelopes (SNS, Azure's schemaId,
-// Google's incident) before what they may carry; a Grafana body also has Alertmanager's alerts and groupKey;
-// generic matches any body in event shape, so it comes last.
+// Google's incident) before what they may carry; formats known by keys no other has next (Terraform's
+// payload_version with notification_configuration_id; Zabbix's event object beside trigger, host or item objects,
+// or its flat link to tr_events.php; Docker Hub's push_data and repository; Jenkins' build object; Jira's
+// webhookEvent; AppDynamics' policy or events; OpsCruise's text with disable_notification); a Grafana body also
+// has Alertmanager's alerts and groupKey; generic matches any body in event shape, so it comes last.
 var registry = []kit.Source{
 	awssns.Source,
 	azuremonitor.Source,
 	googlemonitoring.Source,
+	terraformcloud.Source,
+	zabbix.Source,
+	dockerhub.Source,
+	jenkins.Source,
+	jira.Source,
+	appdynamics.Source,
+	opscruise.Source,
 	datadog.Source,
 	grafana.Source,
 	alertmanager.Source,

@@ -529,11 +529,13 @@ func start(binary, dir string) (*server, error) {
 	}
 }
 
-// cleanEnv is the environment without the variables that configure monhook.
+// cleanEnv is the environment without the variables that configure monhook (its own, Cloudforet's port,
+// OpenTelemetry's and the Go runtime's memory limit).
 func cleanEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "MONHOOK_") && !strings.HasPrefix(kv, "SPACEONE_PORT=") {
+		if !strings.HasPrefix(kv, "MONHOOK_") && !strings.HasPrefix(kv, "SPACEONE_PORT=") && !strings.HasPrefix(kv, "OTEL_") &&
+			!strings.HasPrefix(kv, "GOMEMLIMIT=") {
 			env = append(env, kv)
 		}
 	}

@@ -66,11 +66,8 @@ func parseAlertmanager(doc map[string]any, c *kit.Call) ([]kit.Alert, error) {
 // Items returns the objects of the alerts list, or says which item is not an object. A list longer than
 // max_events is refused before any item is read.
 func Items(src string, doc map[string]any, c *kit.Call) ([]map[string]any, error) {
-	list, ok := doc["alerts"].([]any)
-	if !ok {
-		return nil, kit.Invalid(src, "alerts", "is not a list")
-	}
-	if err := c.Items(list); err != nil {
+	list, err := c.List(src, doc, "alerts")
+	if err != nil {
 		return nil, err
 	}
 	out := make([]map[string]any, len(list))

@@ -40,6 +40,7 @@ type Alert struct {
 type Call struct {
 	Ctx      context.Context // its end stops every loop over alerts
 	Received time.Time       // the time of receipt, for bodies without a time of their own
+	Zone     *time.Location  // where the source wrote times that carry no offset (option source_timezone); UTC
 	Budget   Budget
 	// Nested parses a body another body carries (an Alertmanager body published to an SNS topic) with the format
 	// detection finds for it, skipping the carrier except: it reports ok=false when no other format matches.
@@ -84,4 +85,14 @@ func Examples(testdata embed.FS) fs.FS {
 		panic(err) // the directory is embedded by name; failing here is a programming error
 	}
 	return sub
+}
+
+// List returns the list at field of doc, the alerts a body carries, checked against max_events before anything is
+// read from it; a field that is not a list is an invalid body of src.
+func (c *Call) List(src string, doc map[string]any, field string) ([]any, error) {
+	list, ok := doc[field].([]any)
+	if !ok {
+		return nil, Invalid(src, field, "is not a list")
+	}
+	return list, c.Items(list)
 }

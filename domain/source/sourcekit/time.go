@@ -86,11 +86,30 @@ func EpochIn(f float64, unit time.Duration) (time.Time, bool) {
 // epoch converts a count of units since 1970 to UTC time. The whole units are converted in integers, so an
 // epoch in milliseconds keeps exactly its milliseconds; only a fraction of a unit goes through floating point.
 func epoch(f float64, unit time.Duration) time.Time {
-	whole, frac := math.Modf(f)
+	whole, _ := math.Modf(f)
 	perSecond := int64(time.Second / unit)
 	n := int64(whole)
-	nsec := (n%perSecond)*int64(unit) + int64(math.Round(frac*float64(unit)))
+	nsec := (n%perSecond)*int64(unit) + fraction(f, unit)
 	return time.Unix(n/perSecond, nsec).UTC()
+}
+
+// fraction is the fraction of a unit in f, in nanoseconds, read from the number's shortest decimal form (the digits
+// that round-trip, as the sender wrote them): 1709991285.873 s is .873 s, not the .872999906 its binary value is.
+func fraction(f float64, unit time.Duration) int64 {
+	_, digits, ok := strings.Cut(strconv.FormatFloat(f, 'f', -1, 64), ".")
+	if !ok {
+		return 0
+	}
+	var ns int64
+	scale := int64(unit) // nanoseconds of a unit, a tenth of it per digit
+	for _, d := range digits {
+		scale /= 10
+		if scale == 0 {
+			break // finer than a nanosecond
+		}
+		ns += int64(d-'0') * scale
+	}
+	return ns
 }
 
 // ReadTime reads a time value of a body: text by ParseTime, a JSON number as an epoch whose size tells its unit.
@@ -118,4 +137,21 @@ func (a *Alert) SetTime(field string, v any, read func(any) (time.Time, bool), f
 		a.unreadTimes[field] = Text(v)
 	}
 	return false
+}
+
+// ReadEpochMillis reads epoch milliseconds, a JSON number or its text (Struct doubles may carry an exponent:
+// 1.658465683072e+12); other text is read as ParseTime reads it. 0 and less are no time.
+func ReadEpochMillis(v any) (time.Time, bool) {
+	f, isNumber := v.(float64)
+	if s, ok := v.(string); ok {
+		n, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil {
+			return ParseTime(s)
+		}
+		f, isNumber = n, true
+	}
+	if !isNumber || f <= 0 {
+		return time.Time{}, false
+	}
+	return EpochIn(f, time.Millisecond)
 }

@@ -2,6 +2,7 @@ package sourcetest
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -160,4 +161,19 @@ func AlertmanagerAlert(status string, labels map[string]any) map[string]any {
 // AlertmanagerBody is an Alertmanager body (version 4) with alerts.
 func AlertmanagerBody(alerts ...any) map[string]any {
 	return map[string]any{"version": "4", "groupKey": "{}:{}", "status": "firing", "receiver": "r", "alerts": alerts}
+}
+
+// InvalidField parses doc as format src and returns the field its error names, failing unless the error is an
+// invalid body of src, or echoes more than 200 characters of it.
+func InvalidField(t testing.TB, src string, doc map[string]any) string {
+	t.Helper()
+	_, err := Normalize(Options(t, map[string]any{"source": src}), doc)
+	var ip *kit.InvalidPayloadError
+	if !errors.As(err, &ip) || ip.Source != src {
+		t.Fatalf("error %v, want an InvalidPayloadError of %s", err, src)
+	}
+	if len(err.Error()) > 200 {
+		t.Errorf("error echoes a long value: %s", err)
+	}
+	return ip.Field
 }

@@ -1,0 +1,15 @@
+package zabbix_test
+
+import (
+	"flag"
+	"testing"
+
+	"github.com/monhook/monhook/domain/source/sourcetest"
+	"github.com/monhook/monhook/domain/source/zabbix"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files from the current output (review the diff!)")
+
+func TestGolden(t *testing.T) { sourcetest.Golden(t, zabbix.Source, *update) }
+
+func TestAutoDetectsEveryExample(t *testing.T) { sourcetest.Detected(t, zabbix.Source) }
