@@ -16,7 +16,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	grpcadapter "github.com/monhook/monhook/adapters/grpc"
+	"github.com/monhook/monhook/adapters/cloudforet"
 	"github.com/monhook/monhook/application"
 	"github.com/monhook/monhook/domain/source/sourcekit"
 )
@@ -85,9 +85,9 @@ func Parse(ctx context.Context, uc *application.Parse, log *slog.Logger, opts, d
 	}
 	res, err := uc.Handle(ctx, opts, data)
 	if err != nil {
-		return nil, fmt.Errorf("%s", status.Convert(grpcadapter.ToStatus(log, err)).Message())
+		return nil, fmt.Errorf("%s", status.Convert(cloudforet.Status(log, err)).Message())
 	}
-	b, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(grpcadapter.EventsInfo(res.Events))
+	b, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(cloudforet.EventsInfo(res.Events))
 	if err != nil {
 		return nil, err
 	}

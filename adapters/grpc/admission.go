@@ -14,10 +14,10 @@ import (
 	"google.golang.org/grpc/encoding"
 	protocodec "google.golang.org/grpc/encoding/proto"
 	"google.golang.org/grpc/mem"
-	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/tap"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/monhook/monhook/adapters/cloudforet"
 	"github.com/monhook/monhook/domain/option"
 	pluginpb "github.com/monhook/monhook/proto/spaceone/api/monitoring/plugin"
 )
@@ -50,16 +50,16 @@ func (a *admission) weight(n int) int64 { return int64(n) * Expansion }
 func (a *admission) admit(n int) (release func(), err error) {
 	w := a.weight(n)
 	if w > a.budget {
-		return nil, status.Errorf(codes.ResourceExhausted,
-			"ERROR_RESOURCE_EXHAUSTED: A request of %d bytes could take %d bytes once decoded, more than the plugin's memory budget of %d bytes (half its memory_limit). Send smaller bodies, or give the plugin more memory.",
+		return nil, cloudforet.Newf(codes.ResourceExhausted, cloudforet.CodeExhausted,
+			"A request of %d bytes could take %d bytes once decoded, more than the plugin's memory budget of %d bytes (half its memory_limit). Send smaller bodies, or give the plugin more memory.",
 			n, w, a.budget)
 	}
 	if !a.sem.TryAcquire(w) {
 		ctx, cancel := context.WithTimeout(context.Background(), a.wait)
 		defer cancel()
 		if err := a.sem.Acquire(ctx, w); err != nil {
-			return nil, status.Errorf(codes.ResourceExhausted,
-				"ERROR_RESOURCE_EXHAUSTED: The plugin is busy: a request of %d bytes found no room in its memory budget of %d bytes within %s. Retry later.",
+			return nil, cloudforet.Newf(codes.ResourceExhausted, cloudforet.CodeExhausted,
+				"The plugin is busy: a request of %d bytes found no room in its memory budget of %d bytes within %s. Retry later.",
 				n, a.budget, a.wait)
 		}
 	}
@@ -127,7 +127,7 @@ func (c *codec) Unmarshal(data mem.BufferSlice, v any) error {
 
 // undecodable spells a request protobuf refused as the INVALID_ARGUMENT a bad field gets.
 func (c *codec) undecodable(m proto.Message, err error) error {
-	reason := fmt.Sprintf("it is not a valid %s message: %s", m.ProtoReflect().Descriptor().FullName(), clip(err.Error()))
+	reason := fmt.Sprintf("it is not a valid %s message: %s", m.ProtoReflect().Descriptor().FullName(), cloudforet.Clip(err.Error()))
 	// protobuf does not export its recursion-limit error; its text is stable.
 	if strings.Contains(err.Error(), "exceeded maximum recursion depth") {
 		reason = fmt.Sprintf("nests deeper than %d levels", c.maxDepth)
@@ -159,7 +159,7 @@ func (c *codec) interceptor(log *slog.Logger) grpc.UnaryServerInterceptor {
 		}
 		release, err := c.settle(req)
 		if err != nil {
-			return nil, ToStatus(log, err)
+			return nil, cloudforet.Status(log, err)
 		}
 		defer release()
 		return handler(ctx, req)

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/monhook/monhook/adapters/cloudforet"
 	"github.com/monhook/monhook/application"
 	"github.com/monhook/monhook/domain/option"
 	"github.com/monhook/monhook/domain/pipeline"
@@ -93,7 +94,7 @@ func BenchmarkEventsInfo(b *testing.B) {
 		b.Run(fmt.Sprintf("events=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				_ = EventsInfo(res.Events)
+				_ = cloudforet.EventsInfo(res.Events)
 			}
 		})
 	}

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/monhook/monhook/adapters/cloudforet"
 	"github.com/monhook/monhook/domain/option"
 	"github.com/monhook/monhook/domain/pipeline"
 	"github.com/monhook/monhook/domain/source/sourcekit"
@@ -174,7 +175,7 @@ func FuzzParseWire(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, err := proto.Marshal(EventsInfo(res.Events)); err != nil {
+		if _, err := proto.Marshal(cloudforet.EventsInfo(res.Events)); err != nil {
 			t.Fatalf("the answer to %v cannot be encoded: %v", data, err)
 		}
 	})

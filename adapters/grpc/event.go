@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/monhook/monhook/adapters/cloudforet"
 	"github.com/monhook/monhook/adapters/telemetry"
 	"github.com/monhook/monhook/application"
 	"github.com/monhook/monhook/domain/event"
@@ -37,7 +38,7 @@ func (s *eventServer) Parse(ctx context.Context, req *pluginpb.ParseRequest) (*p
 	want := requestedSource(req.GetOptions())
 	res, err := s.handle(ctx, req)
 	if err != nil {
-		st := ToStatus(s.log, err)
+		st := cloudforet.Status(s.log, err)
 		s.failed(ctx, want, err, st)
 		return nil, st
 	}
@@ -46,7 +47,7 @@ func (s *eventServer) Parse(ctx context.Context, req *pluginpb.ParseRequest) (*p
 		// On the request's line, not a line of its own: one line per request at info.
 		logging.AddFields(ctx, logging.Fields{"notice", res.Notice})
 	}
-	return EventsInfo(res.Events), nil
+	return cloudforet.EventsInfo(res.Events), nil
 }
 
 func (s *eventServer) handle(ctx context.Context, req *pluginpb.ParseRequest) (pipeline.Result, error) {
@@ -99,7 +100,7 @@ func (s *eventServer) failed(ctx context.Context, want string, err, st error) {
 		s.counters.Detected(noSource)
 	}
 	nameSource(ctx, src)
-	s.counters.ParseFailed(src, errorCode(st))
+	s.counters.ParseFailed(src, cloudforet.Code(st))
 }
 
 // nameSource puts the call's source on its span and on its request line.
@@ -123,53 +124,4 @@ func requestedSource(opts *structpb.Struct) string {
 		return string(want)
 	}
 	return noSource
-}
-
-// severities spells event severities as the wire enum; "" cannot reach here, the options' default fills it.
-var severities = map[event.Severity]pluginpb.EventInfo_Severity{
-	event.Critical:     pluginpb.EventInfo_CRITICAL,
-	event.Error:        pluginpb.EventInfo_ERROR,
-	event.Warning:      pluginpb.EventInfo_WARNING,
-	event.Info:         pluginpb.EventInfo_INFO,
-	event.NotAvailable: pluginpb.EventInfo_NOT_AVAILABLE,
-	event.None:         pluginpb.EventInfo_NONE,
-}
-
-// EventsInfo writes events as the wire message; the CLI prints the same message, so both show one answer. The
-// resource goes only in resource: Cloudforet appends resource.name to resources itself, so naming it in resources
-// too would store it twice.
-func EventsInfo(events []event.Event) *pluginpb.EventsInfo {
-	out := &pluginpb.EventsInfo{Results: make([]*pluginpb.EventInfo, 0, len(events))}
-	for _, e := range events {
-		out.Results = append(out.Results, &pluginpb.EventInfo{
-			EventKey:       e.Key,
-			EventType:      string(e.Type),
-			Title:          e.Title,
-			Description:    e.Description,
-			Severity:       severities[e.Severity],
-			Resource:       resourceStruct(e.Resource),
-			Rule:           e.Rule,
-			OccurredAt:     event.FormatTime(e.OccurredAt),
-			AdditionalInfo: stringStruct(e.AdditionalInfo),
-			ImageUrl:       e.ImageURL,
-			Provider:       e.Provider,
-			Account:        e.Account,
-		})
-	}
-	return out
-}
-
-func resourceStruct(r event.Resource) *structpb.Struct {
-	return stringStruct(map[string]string{"resource_id": r.ID, "resource_type": r.Type, "name": r.Name})
-}
-
-// stringStruct writes a flat string map, leaving out empty values as Cloudforet would never show them.
-func stringStruct(m map[string]string) *structpb.Struct {
-	s := &structpb.Struct{Fields: make(map[string]*structpb.Value, len(m))}
-	for k, v := range m {
-		if v != "" {
-			s.Fields[k] = structpb.NewStringValue(v)
-		}
-	}
-	return s
 }

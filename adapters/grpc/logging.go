@@ -12,7 +12,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
+
+	"github.com/monhook/monhook/adapters/cloudforet"
 )
 
 // requestLogger writes the logging interceptor's lines to log. The status message is left out: it can quote
@@ -41,22 +42,12 @@ func loggingOptions() []logging.Option {
 		logging.WithLogOnEvents(logging.FinishCall), // one line per request
 		logging.WithFieldsFromContext(traceFields),
 		logging.WithErrorFields(func(err error) logging.Fields {
-			code, _, found := strings.Cut(status.Convert(err).Message(), ":")
-			if !found || !strings.HasPrefix(code, "ERROR_") {
-				return nil
+			if code := cloudforet.CodeOf(err); code != "" {
+				return logging.Fields{"grpc.error_code", code}
 			}
-			return logging.Fields{"grpc.error_code", code}
+			return nil
 		}),
 	}
-}
-
-// errorCode is the ERROR_ code a status error from ToStatus carries, as the caller reads it.
-func errorCode(err error) string {
-	code, _, found := strings.Cut(status.Convert(err).Message(), ":")
-	if !found || !strings.HasPrefix(code, "ERROR_") {
-		return "ERROR_UNKNOWN"
-	}
-	return code
 }
 
 // traceFields puts the call's W3C trace id on the request's line: the span's when tracing is on (it continues

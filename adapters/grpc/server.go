@@ -18,14 +18,13 @@ import (
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/selector"
 	"go.uber.org/fx"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/stats"
-	"google.golang.org/grpc/status"
 
+	"github.com/monhook/monhook/adapters/cloudforet"
 	"github.com/monhook/monhook/adapters/telemetry"
 	"github.com/monhook/monhook/domain/plugin"
 	corepb "github.com/monhook/monhook/proto/spaceone/api/core/v1"
@@ -116,7 +115,7 @@ func newServer(s Settings, log *slog.Logger, o Observers) *grpc.Server {
 func recoverFunc(log *slog.Logger) recovery.RecoveryHandlerFuncContext {
 	return func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "panic in handler", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-		return status.Error(codes.Internal, internalMessage)
+		return cloudforet.Internal()
 	}
 }
 

@@ -3,15 +3,12 @@ package grpc
 import (
 	"context"
 	"log/slog"
-	"slices"
-	"sync"
 
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/monhook/monhook/adapters/cloudforet"
 	"github.com/monhook/monhook/application"
-	"github.com/monhook/monhook/domain/option"
 	"github.com/monhook/monhook/domain/plugin"
 	corepb "github.com/monhook/monhook/proto/spaceone/api/core/v1"
 	pluginpb "github.com/monhook/monhook/proto/spaceone/api/monitoring/plugin"
@@ -35,50 +32,22 @@ func (s *webhookServer) Init(ctx context.Context, req *pluginpb.WebhookInitReque
 	nameSource(ctx, requestedSource(req.GetOptions()))
 	raw, err := asMap("options", req.GetOptions(), s.limits)
 	if err != nil {
-		return nil, ToStatus(s.log, err)
+		return nil, cloudforet.Status(s.log, err)
 	}
 	md, err := s.init.Handle(ctx, raw)
 	if err != nil {
-		return nil, ToStatus(s.log, err)
+		return nil, cloudforet.Status(s.log, err)
 	}
 	doc, err := encodeMetadata(md)
 	if err != nil {
-		return nil, ToStatus(s.log, err)
+		return nil, cloudforet.Status(s.log, err)
 	}
 	return &pluginpb.WebhookPluginInfo{Metadata: doc}, nil
 }
 
-// schemaEntry is the options schema encoded once as the wire bytes of one entry of a Struct's fields map. The
-// schema never changes, and converting and marshalling it (a Struct of maps is the slow path of protobuf-go) was
-// nearly all of an init call's cost. Each answer carries these bytes as its metadata's unknown fields, which
-// protobuf writes verbatim: on the wire they are the "options_schema" entry, and every reader decodes them as
-// such. The slice is clipped, so appending to one answer's unknown fields can never write into it.
-var schemaEntry = sync.OnceValues(func() ([]byte, error) {
-	v, err := structpb.NewValue(option.Schema())
-	if err != nil {
-		return nil, err
-	}
-	b, err := proto.Marshal(&structpb.Struct{Fields: map[string]*structpb.Value{plugin.SchemaKey: v}})
-	return slices.Clip(b), err
-})
-
-// encodeMetadata writes md's document as a Struct for the wire, its options schema as the pre-encoded
-// schemaEntry: Describe always sets it to option.Schema(). Only the wire form is complete, which is all an answer
-// is for.
+// encodeMetadata writes md's document as a Struct for the wire.
 func encodeMetadata(md plugin.Metadata) (*structpb.Struct, error) {
-	schema, err := schemaEntry()
-	if err != nil {
-		return nil, err
-	}
-	md.OptionsSchema = nil // sent as schemaEntry, not converted again
-	doc := md.Document()
-	delete(doc, plugin.SchemaKey)
-	out, err := structpb.NewStruct(doc)
-	if err != nil {
-		return nil, err
-	}
-	out.ProtoReflect().SetUnknown(schema)
-	return out, nil
+	return structpb.NewStruct(md.Document())
 }
 
 // Verify answers Webhook.verify: Empty when the options are valid.
@@ -86,10 +55,10 @@ func (s *webhookServer) Verify(ctx context.Context, req *pluginpb.WebhookPluginV
 	nameSource(ctx, requestedSource(req.GetOptions()))
 	raw, err := asMap("options", req.GetOptions(), s.limits)
 	if err != nil {
-		return nil, ToStatus(s.log, err)
+		return nil, cloudforet.Status(s.log, err)
 	}
 	if err := s.verify.Handle(ctx, raw); err != nil {
-		return nil, ToStatus(s.log, err)
+		return nil, cloudforet.Status(s.log, err)
 	}
 	return &emptypb.Empty{}, nil
 }

@@ -3,8 +3,8 @@
 package option
 
 import (
+	"encoding/json"
 	"fmt"
-	"reflect"
 	"slices"
 	"sync"
 	"time"
@@ -120,63 +120,15 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // Document renders o as its JSON object, the shape a caller wrote it in, with defaults filled in: what
-// encoding/json would write and read back (strings, []any, map[string]any; an empty omitempty field left out), built
-// directly, as it is on every init call.
+// encoding/json writes and reads back (strings, []any, map[string]any; an empty omitempty field left out).
 func (o Options) Document() map[string]any {
-	return document(reflect.ValueOf(o)).(map[string]any)
-}
-
-// document renders v as encoding/json would encode it and decode it again into an any, for the kinds an option
-// has: strings, slices, string-keyed maps, pointers and structs with json tags.
-func document(v reflect.Value) any {
-	switch v.Kind() {
-	case reflect.String:
-		return v.String()
-	case reflect.Slice:
-		if v.IsNil() {
-			return nil
-		}
-		out := make([]any, v.Len())
-		for i := range out {
-			out[i] = document(v.Index(i))
-		}
-		return out
-	case reflect.Map:
-		if v.IsNil() {
-			return nil
-		}
-		out := make(map[string]any, v.Len())
-		for it := v.MapRange(); it.Next(); {
-			out[it.Key().String()] = document(it.Value())
-		}
-		return out
-	case reflect.Pointer:
-		if v.IsNil() {
-			return nil
-		}
-		return document(v.Elem())
-	case reflect.Struct:
-		fs := fieldsOf(v.Type())
-		out := make(map[string]any, len(fs))
-		for _, f := range fs {
-			fv := v.Field(f.index)
-			if f.omit && empty(fv) {
-				continue
-			}
-			out[f.name] = document(fv)
-		}
-		return out
+	var doc map[string]any
+	b, err := json.Marshal(o)
+	if err == nil {
+		err = json.Unmarshal(b, &doc)
 	}
-	panic("option: no document for " + v.Type().String()) // a new option type without a case is a programming error
-}
-
-// empty is encoding/json's omitempty test for the kinds document handles.
-func empty(v reflect.Value) bool {
-	switch v.Kind() {
-	case reflect.String, reflect.Slice, reflect.Map:
-		return v.Len() == 0
-	case reflect.Pointer:
-		return v.IsNil()
+	if err != nil {
+		panic(err) // options hold strings, lists and maps of them: failing to encode them is a programming error
 	}
-	return false
+	return doc
 }

@@ -61,11 +61,12 @@ func (c *Call) Items(list []any) error {
 	return nil
 }
 
-// Subscription is an AWS SNS subscription waiting for confirmation. TopicArn is the envelope's, "" when the URL
-// came from options.confirm_url alone.
+// Subscription is a subscription of a cloud's notification service waiting for confirmation: its confirmation URL
+// is requested only when it is that service's own, by the rules of Provider.
 type Subscription struct {
 	URL      string
-	TopicArn string
+	Provider string // "aws" (SNS, also when "": options.confirm_url) or "oci" (OCI Notifications)
+	TopicArn string // SNS: the envelope's topic, "" when the URL came from options.confirm_url alone
 }
 
 // Confirm answers a body that asks for a subscription to be confirmed rather than reports an alert; the parser
