@@ -55,7 +55,7 @@ func TestEveryDomainErrorHasItsCodeInTextAndErrorInfo(t *testing.T) {
 	}
 	// A status passes through as it is; one without ErrorInfo (grpc-go's own) counts as unknown.
 	own := status.Error(codes.ResourceExhausted, "grpc: received message larger than max")
-	if cloudforet.Status(log, own) != own || cloudforet.Code(own) != cloudforet.CodeUnknown {
+	if got := cloudforet.Status(log, own); !errors.Is(got, own) || cloudforet.Code(own) != cloudforet.CodeUnknown {
 		t.Error("a grpc-go status was not passed through, or was given a code")
 	}
 }
