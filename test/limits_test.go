@@ -128,8 +128,8 @@ func TestDataNestedBeyondTheLimitIsInvalid(t *testing.T) {
 
 func TestDataDepthLimitIsConfigurable(t *testing.T) {
 	t.Parallel()
-	requireFlags(t, "--max-options-depth")
-	s := startWith(t, "--max-options-depth", "4")
+	requireFlags(t, "--max-nesting-depth")
+	s := startWith(t, "--max-nesting-depth", "4")
 	c := dial(t, s.addr)
 	// {"additional_info": {"a": {"b": {}}}}: level 4, then 5.
 	c.mustCall(t, "Event.parse", `{"options": {}, "data": {"event_key": "k", "title": "t", "additional_info": {"a": {"b": "c"}}}}`)

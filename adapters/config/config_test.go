@@ -19,9 +19,12 @@ import (
 // env stands in for os.LookupEnv.
 type env map[string]string
 
-func (e env) lookup(name string) (string, bool) {
-	v, ok := e[name]
-	return v, ok
+func (e env) environ() []string {
+	out := make([]string, 0, len(e))
+	for k, v := range e {
+		out = append(out, k+"="+v)
+	}
+	return out
 }
 
 // defaults is the documented default configuration, written out independently of the package.
@@ -29,10 +32,10 @@ func defaults() config.Config {
 	return config.Config{
 		Listen:          "0.0.0.0:50051",
 		ShutdownGrace:   20 * time.Second,
-		LogLevel:        "info",
+		LogLevel:        slog.LevelInfo,
 		LogFormat:       "json",
 		MaxRecvMsgSize:  8388608,
-		MaxOptionsDepth: 32,
+		MaxNestingDepth: 32,
 		MaxOptionsSize:  1048576,
 
 		MaxConcurrentStreams: 1000,
@@ -81,7 +84,8 @@ func load(t *testing.T, file string, e env, args ...string) (config.Config, erro
 		}
 		args = append([]string{"--config", path}, args...)
 	}
-	return config.Load(flags(t, args...), e.lookup)
+	cfg, _, err := config.Load(flags(t, args...), e.environ)
+	return cfg, err
 }
 
 func TestLoad(t *testing.T) {
@@ -109,7 +113,7 @@ func TestLoad(t *testing.T) {
 			name: "SPACEONE_PORT beats file and only affects listen",
 			file: "listen: 127.0.0.1:1000\nlog_level: debug\n",
 			env:  env{"SPACEONE_PORT": "2000"},
-			want: func(c *config.Config) { c.Listen, c.LogLevel = "0.0.0.0:2000", "debug" },
+			want: func(c *config.Config) { c.Listen, c.LogLevel = "0.0.0.0:2000", slog.LevelDebug },
 		},
 		{
 			name: "MONHOOK_LISTEN beats SPACEONE_PORT",
@@ -135,9 +139,9 @@ func TestLoad(t *testing.T) {
 			env: env{
 				"MONHOOK_SHUTDOWN_GRACE":    "1m30s",
 				"MONHOOK_MAX_RECV_MSG_SIZE": "1024",
-				"MONHOOK_MAX_OPTIONS_DEPTH": "8",
+				"MONHOOK_MAX_NESTING_DEPTH": "8",
 			},
-			want: func(c *config.Config) { c.ShutdownGrace, c.MaxRecvMsgSize, c.MaxOptionsDepth = 90*time.Second, 1024, 8 },
+			want: func(c *config.Config) { c.ShutdownGrace, c.MaxRecvMsgSize, c.MaxNestingDepth = 90*time.Second, 1024, 8 },
 		},
 		{
 			name: "flag beats env for a duration and an int",
@@ -150,7 +154,7 @@ func TestLoad(t *testing.T) {
 			file: "log_format: text\n",
 			env:  env{"MONHOOK_LOG_LEVEL": "warn"},
 			args: []string{"--listen", "127.0.0.1:4000"},
-			want: func(c *config.Config) { c.Listen, c.LogLevel, c.LogFormat = "127.0.0.1:4000", "warn", "text" },
+			want: func(c *config.Config) { c.Listen, c.LogLevel, c.LogFormat = "127.0.0.1:4000", slog.LevelWarn, "text" },
 		},
 		{
 			name: "MONHOOK_ variables that are not keys are ignored",
@@ -362,11 +366,6 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{`log_level "verbose" (from MONHOOK_LOG_LEVEL)`},
 		},
 		{
-			name: "log_level is case-sensitive",
-			args: []string{"--log-level", "INFO"},
-			want: []string{`log_level "INFO" (from --log-level)`},
-		},
-		{
 			name: "log_format unknown",
 			file: "log_format: xml\n",
 			want: []string{`log_format "xml"`, "monhook.yaml"},
@@ -422,9 +421,9 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{`compression "zstd" (from --compression): want "" (none) or gzip`},
 		},
 		{
-			name: "max_options_depth negative",
-			env:  env{"MONHOOK_MAX_OPTIONS_DEPTH": "-1"},
-			want: []string{`max_options_depth "-1" (from MONHOOK_MAX_OPTIONS_DEPTH): must be positive`},
+			name: "max_nesting_depth negative",
+			env:  env{"MONHOOK_MAX_NESTING_DEPTH": "-1"},
+			want: []string{`max_nesting_depth "-1" (from MONHOOK_MAX_NESTING_DEPTH): must be positive`},
 		},
 		{
 			name: "max_options_size zero",
@@ -487,7 +486,7 @@ func TestDefaultPath(t *testing.T) {
 		{
 			name:     "read when --config is not given",
 			fallback: "log_level: debug\n",
-			want:     func(c *config.Config) { c.LogLevel = "debug" },
+			want:     func(c *config.Config) { c.LogLevel = slog.LevelDebug },
 		},
 		{
 			name:     "ignored when --config is given",
@@ -521,7 +520,7 @@ func TestDefaultPath(t *testing.T) {
 				write(path, tt.explicit)
 				args = []string{"--config", path}
 			}
-			got, err := config.Load(flags(t, args...), env{}.lookup)
+			got, _, err := config.Load(flags(t, args...), env{}.environ)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("Load error = %v, want it to contain %q", err, tt.wantErr)
@@ -567,7 +566,7 @@ func TestShippedFile(t *testing.T) {
 		inFile = append(inFile, k)
 	}
 	flags(t).VisitAll(func(f *pflag.Flag) {
-		if f.Name != "config" {
+		if f.Name != "config" && !f.Hidden { // hidden: a renamed key's old flag
 			asFlags = append(asFlags, strings.ReplaceAll(f.Name, "-", "_"))
 		}
 	})
@@ -579,7 +578,7 @@ func TestShippedFile(t *testing.T) {
 
 	// make run serves from the repository root, where the shipped file is DefaultPath.
 	t.Chdir(filepath.Dir(filepath.Dir(path)))
-	got, err = config.Load(flags(t), env{}.lookup)
+	got, _, err = config.Load(flags(t), env{}.environ)
 	if err != nil || got != defaults() {
 		t.Errorf("Load from the repository root = %+v, %v; want the defaults", got, err)
 	}
@@ -594,7 +593,8 @@ func TestRegisterFlags(t *testing.T) {
 		"log-level":         "info",
 		"log-format":        "json",
 		"max-recv-msg-size": "8388608",
-		"max-options-depth": "32",
+		"max-nesting-depth": "32",
+		"max-options-depth": "32", // the old name, hidden, read with a warning
 		"max-options-size":  "1048576",
 
 		"max-concurrent-streams": "1000",
@@ -644,6 +644,8 @@ func TestLevel(t *testing.T) {
 		{"info", slog.LevelInfo},
 		{"warn", slog.LevelWarn},
 		{"error", slog.LevelError},
+		{"INFO", slog.LevelInfo}, // slog's own parsing: any case, and offsets such as warn+2
+		{"warn+2", slog.LevelWarn + 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.level, func(t *testing.T) {
@@ -651,8 +653,8 @@ func TestLevel(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
-			if got := c.Level(); got != tt.want {
-				t.Errorf("Level() = %v, want %v", got, tt.want)
+			if got := c.LogLevel; got != tt.want {
+				t.Errorf("log level = %v, want %v", got, tt.want)
 			}
 		})
 	}
@@ -698,7 +700,7 @@ func TestReadmeTable(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	flags(t).VisitAll(func(f *pflag.Flag) {
-		if f.Name == "config" {
+		if f.Name == "config" || f.Hidden {
 			return
 		}
 		key := strings.ReplaceAll(f.Name, "-", "_")
@@ -748,4 +750,45 @@ func sameValue(doc, def string) bool {
 		return err == nil && d1 == d2
 	}
 	return doc == def
+}
+
+// TestRenamedKeysAreReadWithAWarning checks max_options_depth, renamed max_nesting_depth because it limits webhook
+// bodies too, still works in the file, the environment and as a flag, and says it is deprecated.
+func TestRenamedKeysAreReadWithAWarning(t *testing.T) {
+	for name, tt := range map[string]struct {
+		file string
+		env  env
+		args []string
+		from string
+	}{
+		"file": {file: "max_options_depth: 7\n", from: "monhook.yaml"},
+		"env":  {env: env{"MONHOOK_MAX_OPTIONS_DEPTH": "7"}, from: "MONHOOK_MAX_OPTIONS_DEPTH"},
+		"flag": {args: []string{"--max-options-depth", "7"}, from: "--max-options-depth"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			t.Chdir(dir)
+			args := tt.args
+			if tt.file != "" {
+				path := filepath.Join(dir, "monhook.yaml")
+				if err := os.WriteFile(path, []byte(tt.file), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				args = append([]string{"--config", path}, args...)
+			}
+			got, warnings, err := config.Load(flags(t, args...), tt.env.environ)
+			if err != nil || got.MaxNestingDepth != 7 {
+				t.Fatalf("Load = %d, %v; want max_nesting_depth 7", got.MaxNestingDepth, err)
+			}
+			if len(warnings) != 1 || !strings.Contains(warnings[0], "max_options_depth") || !strings.Contains(warnings[0], "use max_nesting_depth") ||
+				!strings.Contains(warnings[0], tt.from) {
+				t.Errorf("warnings %q, want one naming max_options_depth, where it came from and max_nesting_depth", warnings)
+			}
+		})
+	}
+	// A bad value under the old name is refused under the new one, naming where it came from.
+	_, _, err := config.Load(flags(t), env{"MONHOOK_MAX_OPTIONS_DEPTH": "0"}.environ)
+	if err == nil || !strings.Contains(err.Error(), `max_nesting_depth "0" (from MONHOOK_MAX_OPTIONS_DEPTH): must be positive`) {
+		t.Errorf("Load = %v", err)
+	}
 }

@@ -62,11 +62,14 @@ func rootCommand() *cobra.Command {
 
 // runServe checks the configuration before anything listens, then runs the app until SIGTERM or SIGINT.
 func runServe(cmd *cobra.Command) error {
-	cfg, err := config.Load(cmd.Flags(), os.LookupEnv)
+	cfg, warnings, err := config.Load(cmd.Flags(), os.Environ)
 	if err != nil {
 		return err
 	}
 	log := newLogger(cfg)
+	for _, w := range warnings {
+		log.Warn("configuration", "deprecated", w)
+	}
 	limit, from := memoryLimit(cfg.MemoryLimit, cgroupLimit, freeAddressSpace)
 	log.Info("memory", "limit", limit, "from", from, "admission_budget", limit/2)
 	fx.New(app(cfg, limit, log)).Run()
@@ -92,8 +95,8 @@ func app(cfg config.Config, memoryLimit int64, log *slog.Logger) fx.Option {
 			KeepaliveTimeout:     cfg.KeepaliveTimeout,
 			MaxConnectionIdle:    cfg.MaxConnectionIdle,
 			ConnectionTimeout:    cfg.ConnectionTimeout,
-			OptionsLimits:        grpcadapter.Limits{MaxDepth: cfg.MaxOptionsDepth, MaxSize: cfg.MaxOptionsSize},
-			DataLimits:           grpcadapter.Limits{MaxDepth: cfg.MaxOptionsDepth, MaxSize: cfg.MaxRecvMsgSize},
+			OptionsLimits:        grpcadapter.Limits{MaxDepth: cfg.MaxNestingDepth, MaxSize: cfg.MaxOptionsSize},
+			DataLimits:           grpcadapter.Limits{MaxDepth: cfg.MaxNestingDepth, MaxSize: cfg.MaxRecvMsgSize},
 			AdmissionBudget:      memoryLimit / 2,
 			AdmissionWait:        cfg.AdmissionWait,
 			CallTimeout:          cfg.CallTimeout,
@@ -121,7 +124,7 @@ func app(cfg config.Config, memoryLimit int64, log *slog.Logger) fx.Option {
 }
 
 func newLogger(cfg config.Config) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.Level()}
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	if cfg.LogFormat == "text" {
 		return slog.New(slog.NewTextHandler(os.Stderr, opts))
 	}

@@ -108,7 +108,7 @@ func TestAppTracesAndCounts(t *testing.T) {
 	if err := fs.Parse([]string{"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--otlp-endpoint", "http://" + lis.Addr().String(), "--shutdown-grace", "5s"}); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Load(fs, func(string) (string, bool) { return "", false })
+	cfg, _, err := config.Load(fs, func() []string { return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
