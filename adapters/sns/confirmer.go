@@ -1,5 +1,5 @@
-// Package sns completes AWS SNS subscription handshakes on the application's behalf, and refuses to fetch any
-// URL that is not the topic's own SNS confirmation URL.
+// Package sns completes the subscription handshakes of cloud notification services (AWS SNS, OCI Notifications) on
+// the application's behalf, and refuses to fetch any URL that is not the service's own confirmation URL.
 package sns
 
 import (
@@ -24,6 +24,18 @@ import (
 // DefaultHosts are the hosts a SubscribeURL may name; {region} stands for the region of the topic's ARN.
 var DefaultHosts = []string{"sns.{region}.amazonaws.com", "sns.{region}.amazonaws.com.cn"}
 
+// OCIHosts is what the host of an OCI Notifications ConfirmationURL must be: the Notifications data plane of a
+// region of Oracle's commercial realm (oc1, oraclecloud.com), as Oracle's SDKs build it
+// (https://notification.{region}.{secondLevelDomain}) and as confirmation and unsubscribe URLs name it,
+// cell1.notification.<region>.oci.oraclecloud.com or, in older ones, cell1.notification.<region>.oraclecloud.com
+// ("Confirming a Subscription", docs.oracle.com/iaas/Content/Notification/Tasks/confirm-subscription.htm; the
+// endpoint templates of oracle/oci-python-sdk's ons clients). Other realms (government, sovereign, dedicated) are
+// not accepted: their operators confirm by hand.
+var OCIHosts = regexp.MustCompile(`^(cell[0-9]{1,3}\.)?notification\.[a-z]{2}(-[a-z]+)+-[0-9]+\.(oci\.)?oraclecloud\.com$`)
+
+// ociPath is GetConfirmSubscription's path: /20181201/subscriptions/<subscription OCID>/confirmation.
+var ociPath = regexp.MustCompile(`^/20181201/subscriptions/ocid1\.onssubscription\.[a-z0-9]+\.[a-z0-9-]*\.[a-z0-9._-]+/confirmation$`)
+
 const (
 	timeout = 5 * time.Second
 	// maxBody bounds what is read of SNS's answer: it is only drained, never used.
@@ -35,9 +47,10 @@ const (
 // topic's ARN in the query. Redirects are not followed. Anything else is refused and logged, never fetched;
 // the Cloudforet plugins fetch whatever URL a body names, which lets any sender make them request any address.
 type Confirmer struct {
-	client *http.Client
-	hosts  []string
-	log    *slog.Logger
+	client   *http.Client
+	hosts    []string
+	ociHosts *regexp.Regexp
+	log      *slog.Logger
 }
 
 // NewConfirmer returns a Confirmer for AWS's SNS hosts.
@@ -45,15 +58,20 @@ func NewConfirmer(log *slog.Logger) *Confirmer {
 	return NewConfirmerFor(&http.Client{Timeout: timeout}, DefaultHosts, log)
 }
 
-// NewConfirmerFor returns a Confirmer that allows hosts (with {region} filled in from the topic) and requests
-// through client, whose redirects it turns off.
+// NewConfirmerFor returns a Confirmer that allows SNS hosts (with {region} filled in from the topic) and OCI's
+// OCIHosts, and requests through client, whose redirects it turns off.
 func NewConfirmerFor(client *http.Client, hosts []string, log *slog.Logger) *Confirmer {
+	return NewConfirmerForHosts(client, hosts, OCIHosts, log)
+}
+
+// NewConfirmerForHosts is NewConfirmerFor with the OCI hosts allowed given too.
+func NewConfirmerForHosts(client *http.Client, hosts []string, ociHosts *regexp.Regexp, log *slog.Logger) *Confirmer {
 	c := *client
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	if c.Timeout == 0 {
 		c.Timeout = timeout
 	}
-	return &Confirmer{client: &c, hosts: hosts, log: log}
+	return &Confirmer{client: &c, hosts: hosts, ociHosts: ociHosts, log: log}
 }
 
 // ErrRefused says a SubscribeURL failed the checks and was not requested.
@@ -83,18 +101,50 @@ func (c *Confirmer) Confirm(ctx context.Context, sub sourcekit.Subscription) err
 	return nil
 }
 
-// check returns the URL to request, or why it must not be requested.
+// check returns the URL to request, or why it must not be requested, by the rules of sub's provider.
 func (c *Confirmer) check(sub sourcekit.Subscription) (*url.URL, error) {
 	u, err := url.Parse(sub.URL)
 	if err != nil {
 		return nil, errors.New("it is not a URL")
 	}
 	if u.Scheme != "https" {
-		return nil, fmt.Errorf("its scheme is %q, not https", u.Scheme)
+		return nil, fmt.Errorf("its scheme is %q, not https", clip(u.Scheme))
 	}
 	if u.User != nil {
 		return nil, errors.New("it carries user information")
 	}
+	switch sub.Provider {
+	case "", "aws":
+		return c.checkSNS(u, sub)
+	case "oci":
+		return c.checkOCI(u)
+	}
+	return nil, fmt.Errorf("no confirmation rules for provider %q", clip(sub.Provider))
+}
+
+// checkOCI holds an OCI Notifications ConfirmationURL to GetConfirmSubscription on a host of OCIHosts: the path
+// of the subscription's confirmation, a token, and protocol CUSTOM_HTTPS. The URL names no topic (the body does
+// not either), so the host and the path are what bind it to OCI.
+func (c *Confirmer) checkOCI(u *url.URL) (*url.URL, error) {
+	if u.Port() != "" && u.Port() != "443" {
+		return nil, fmt.Errorf("its port is %s, not 443", clip(u.Port()))
+	}
+	if !c.ociHosts.MatchString(strings.ToLower(u.Hostname())) {
+		return nil, fmt.Errorf("its host %s is not OCI Notifications' in a region of oraclecloud.com", clip(u.Hostname()))
+	}
+	if !ociPath.MatchString(u.Path) {
+		return nil, errors.New("its path is not a subscription's confirmation")
+	}
+	q := u.Query()
+	if q.Get("token") == "" || q.Get("protocol") != "CUSTOM_HTTPS" {
+		return nil, errors.New("it has no token, or its protocol is not CUSTOM_HTTPS")
+	}
+	return u, nil
+}
+
+// checkSNS holds an SNS SubscribeURL to the topic's own: an allowed host for the topic's region,
+// Action=ConfirmSubscription and the notification's TopicArn.
+func (c *Confirmer) checkSNS(u *url.URL, sub sourcekit.Subscription) (*url.URL, error) {
 	q := u.Query()
 	if q.Get("Action") != "ConfirmSubscription" {
 		return nil, errors.New("its Action is not ConfirmSubscription")

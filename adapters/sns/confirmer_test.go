@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -165,5 +166,66 @@ func TestTopicRegionsMustLookLikeAWSRegions(t *testing.T) {
 	}
 	if n := stub.requests.Load(); n != before {
 		t.Errorf("%d requests for refused regions", n-before)
+	}
+}
+
+// ociURL is a ConfirmationURL of OCI Notifications' form on host.
+func ociURL(host string) string {
+	return "https://" + host + "/20181201/subscriptions/ocid1.onssubscription.oc1.iad.aaaaaaaaxzky/confirmation?token=MDAw&protocol=CUSTOM_HTTPS"
+}
+
+// TestOCIConfirmationURLs checks the rules for OCI Notifications: only its hosts in oraclecloud.com, only the
+// confirmation path with a token; everything else is refused before any request.
+func TestOCIConfirmationURLs(t *testing.T) {
+	var got *http.Request
+	stub := newStub(t, func(w http.ResponseWriter, r *http.Request) {
+		got = r
+		_, _ = io.WriteString(w, `{"message": "subscribed"}`)
+	})
+	// Every OCI host resolves to the stub, so the real URL forms can be requested on loopback.
+	client := stub.Client()
+	tr := client.Transport.(*http.Transport).Clone()
+	tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, stub.Listener.Addr().String())
+	}
+	tr.TLSClientConfig.InsecureSkipVerify = true // the stub stands in for Oracle's host on loopback
+	client.Transport = tr
+	c := sns.NewConfirmerFor(client, sns.DefaultHosts, quiet())
+	for _, host := range []string{"cell1.notification.us-ashburn-1.oci.oraclecloud.com", "cell1.notification.ap-seoul-1.oraclecloud.com",
+		"notification.eu-frankfurt-1.oci.oraclecloud.com", "CELL1.notification.us-phoenix-1.oci.oraclecloud.com:443"} {
+		if err := c.Confirm(context.Background(), sourcekit.Subscription{URL: ociURL(host), Provider: "oci"}); err != nil {
+			t.Errorf("%s: %v", host, err)
+		}
+	}
+	if got == nil || got.URL.Query().Get("protocol") != "CUSTOM_HTTPS" {
+		t.Fatalf("the stub saw %v", got)
+	}
+	before := stub.requests.Load()
+	hostile := []string{
+		ociURL("cell1.notification.us-ashburn-1.oci.oraclecloud.com.evil.example"),
+		ociURL("evil.oraclecloud.com"),
+		ociURL("objectstorage.us-ashburn-1.oraclecloud.com"),
+		ociURL("cell1.notification.s3.oci.oraclecloud.com"),
+		ociURL("cell1.notification.us-gov-ashburn-1.oraclegovcloud.com"),
+		ociURL("cell1.notification.us-ashburn-1.oci.oraclecloud.com:8443"),
+		ociURL("169.254.169.254"),
+		strings.Replace(ociURL("cell1.notification.us-ashburn-1.oci.oraclecloud.com"), "https://", "http://", 1),
+		strings.Replace(ociURL("cell1.notification.us-ashburn-1.oci.oraclecloud.com"), "https://", "https://user:pw@", 1),
+		strings.Replace(ociURL("cell1.notification.us-ashburn-1.oci.oraclecloud.com"), "/confirmation", "/unsubscription", 1),
+		strings.Replace(ociURL("cell1.notification.us-ashburn-1.oci.oraclecloud.com"), "token=MDAw&", "", 1),
+		strings.Replace(ociURL("cell1.notification.us-ashburn-1.oci.oraclecloud.com"), "CUSTOM_HTTPS", "EMAIL", 1),
+		"https://cell1.notification.us-ashburn-1.oci.oraclecloud.com/20181201/topics/x",
+	}
+	for _, u := range hostile {
+		if err := c.Confirm(context.Background(), sourcekit.Subscription{URL: u, Provider: "oci"}); !errors.Is(err, sns.ErrRefused) {
+			t.Errorf("%s: %v, want a refusal", u, err)
+		}
+	}
+	// SNS's rules do not confirm an OCI URL, nor OCI's an SNS one.
+	if err := c.Confirm(context.Background(), sourcekit.Subscription{URL: ociURL("cell1.notification.us-ashburn-1.oci.oraclecloud.com")}); !errors.Is(err, sns.ErrRefused) {
+		t.Errorf("an OCI URL under SNS rules: %v", err)
+	}
+	if n := stub.requests.Load(); n != before {
+		t.Errorf("%d requests for refused URLs", n-before)
 	}
 }

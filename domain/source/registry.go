@@ -15,31 +15,44 @@ import (
 	"github.com/monhook/monhook/domain/source/googlemonitoring"
 	"github.com/monhook/monhook/domain/source/grafana"
 	"github.com/monhook/monhook/domain/source/grafanalegacy"
+	"github.com/monhook/monhook/domain/source/graylog"
 	"github.com/monhook/monhook/domain/source/jenkins"
 	"github.com/monhook/monhook/domain/source/jira"
+	"github.com/monhook/monhook/domain/source/newrelic"
+	"github.com/monhook/monhook/domain/source/ocimonitoring"
 	"github.com/monhook/monhook/domain/source/opscruise"
+	"github.com/monhook/monhook/domain/source/pagerduty"
+	"github.com/monhook/monhook/domain/source/pingdom"
+	"github.com/monhook/monhook/domain/source/sentry"
 	kit "github.com/monhook/monhook/domain/source/sourcekit"
 	"github.com/monhook/monhook/domain/source/terraformcloud"
+	"github.com/monhook/monhook/domain/source/uptimekuma"
 	"github.com/monhook/monhook/domain/source/zabbix"
 )
 
 // registry lists every format in detection order, most specific first: envelopes (SNS, Azure's schemaId,
-// Google's incident) before what they may carry; formats known by keys no other has next (Terraform's
-// payload_version with notification_configuration_id; Zabbix's event object beside trigger, host or item objects,
-// or its flat link to tr_events.php; Docker Hub's push_data and repository; Jenkins' build object; Jira's
-// webhookEvent; AppDynamics' policy or events; OpsCruise's text with disable_notification); a Grafana body also
-// has Alertmanager's alerts and groupKey; generic matches any body in event shape, so it comes last.
+// Google's incident) before what they may carry; formats known by keys no other has next, those whose keys others
+// share before the others (a top-level event object is PagerDuty's with event_type and resource_type, Sentry's
+// legacy plugin's beside culprit and project, else Zabbix's beside trigger, host or item objects); a Grafana body
+// also has Alertmanager's alerts and groupKey; generic matches any body in event shape, so it comes last.
 var registry = []kit.Source{
 	awssns.Source,
 	azuremonitor.Source,
 	googlemonitoring.Source,
 	terraformcloud.Source,
+	ocimonitoring.Source,
+	pagerduty.Source,
+	sentry.Source,
 	zabbix.Source,
+	newrelic.Source,
+	pingdom.Source,
+	graylog.Source,
 	dockerhub.Source,
 	jenkins.Source,
 	jira.Source,
 	appdynamics.Source,
 	opscruise.Source,
+	uptimekuma.Source,
 	datadog.Source,
 	grafana.Source,
 	alertmanager.Source,

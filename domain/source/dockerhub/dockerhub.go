@@ -5,9 +5,7 @@ import (
 	"crypto/md5" //nolint:gosec // Cloudforet's plugin keys pushes by MD5; kept so its open alerts still pair
 	"embed"
 	"encoding/hex"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/monhook/monhook/domain/event"
 	kit "github.com/monhook/monhook/domain/source/sourcekit"
@@ -56,7 +54,7 @@ func parseDockerHub(doc map[string]any, c *kit.Call) ([]kit.Alert, error) {
 	a.Key = compatKey(repoName, tag)
 	a.Type = event.Alert // a push is news, not a problem: nothing will resolve it
 	a.Severity = event.Info
-	a.SetTime("pushed_at", push["pushed_at"], readPushedAt, c.Received)
+	a.SetTime("pushed_at", push["pushed_at"], kit.ReadEpochSeconds, c.Received)
 
 	name, display := strings.TrimSpace(repoName), strings.TrimSpace(tag)
 	resource := name
@@ -91,28 +89,6 @@ func parseDockerHub(doc map[string]any, c *kit.Call) ([]kit.Alert, error) {
 func compatKey(repoName, tag string) string {
 	sum := md5.Sum([]byte(repoName + ":" + tag)) //nolint:gosec // a compatible key, not a secret
 	return hex.EncodeToString(sum[:])
-}
-
-// readPushedAt reads pushed_at, epoch seconds (a JSON number, or the same as text) and always UTC, never the
-// local time Cloudforet's plugin relabelled; kit.EpochIn keeps a fraction as written (.873 stays .873). 0 is no
-// time: no image was pushed in 1970.
-func readPushedAt(v any) (time.Time, bool) {
-	var f float64
-	switch t := v.(type) {
-	case float64:
-		f = t
-	case string:
-		var err error
-		if f, err = strconv.ParseFloat(strings.TrimSpace(t), 64); err != nil {
-			return time.Time{}, false
-		}
-	default:
-		return time.Time{}, false
-	}
-	if f <= 0 {
-		return time.Time{}, false
-	}
-	return kit.EpochIn(f, time.Second)
 }
 
 // text is a value of the body as trimmed text; null is "".

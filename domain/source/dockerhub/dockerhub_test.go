@@ -242,25 +242,3 @@ func TestDockerHubInvalidPayloads(t *testing.T) {
 		}
 	}
 }
-
-// TestDockerHubNeverPanics sets every field of every body, one at a time, to values of every JSON type: each body
-// gives an event or an error, never a panic.
-func TestDockerHubNeverPanics(t *testing.T) {
-	values := []any{nil, "", "x", 0.0, -1.0, 1e300, true, []any{}, []any{1.0, "a"}, map[string]any{}, map[string]any{"a": []any{nil}}}
-	for _, f := range sourcetest.Of(t, dockerhub.Source) {
-		for _, outer := range []string{"push_data", "repository"} {
-			for k := range f.Data(t)[outer].(map[string]any) {
-				for _, v := range values {
-					doc := f.Data(t)
-					doc[outer].(map[string]any)[k] = v
-					_, _ = sourcetest.Normalize(sourcetest.Options(t, map[string]any{"source": dockerhub.Name}), doc)
-				}
-			}
-			for _, v := range values {
-				doc := f.Data(t)
-				doc[outer] = v
-				_, _ = sourcetest.Normalize(sourcetest.Options(t, map[string]any{"source": dockerhub.Name}), doc)
-			}
-		}
-	}
-}

@@ -155,3 +155,17 @@ func ReadEpochMillis(v any) (time.Time, bool) {
 	}
 	return EpochIn(f, time.Millisecond)
 }
+
+// ReadEpochSeconds reads epoch seconds, a JSON number or its text; other text, 0 and less are no time. Sources
+// that send seconds document them as UTC instants, so no zone option applies.
+func ReadEpochSeconds(v any) (time.Time, bool) {
+	f, isNumber := v.(float64)
+	if s, ok := v.(string); ok {
+		n, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		f, isNumber = n, err == nil
+	}
+	if !isNumber || f <= 0 {
+		return time.Time{}, false
+	}
+	return EpochIn(f, time.Second)
+}
