@@ -1,8 +1,10 @@
 package sourcetest
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -62,7 +64,7 @@ func One(t testing.TB, src string, opts, doc map[string]any) event.Event {
 
 // Golden parses every example body of s with s named as the source and compares the answer, as Cloudforet reads
 // it, with the golden file beside the body: testdata/golden/<file>, {"error": "..."} for a body s must refuse.
-// With update, it rewrites the golden files first (review the diff).
+// With update, it rewrites each golden file that differs and fails, so the change is read before it is kept.
 func Golden(t *testing.T, s kit.Source, update bool) {
 	for _, f := range Of(t, s) {
 		t.Run(f.File, func(t *testing.T) {
@@ -73,23 +75,33 @@ func Golden(t *testing.T, s kit.Source, update bool) {
 			} else {
 				got = Wire(res.Events)
 			}
-			if update {
-				if err := os.MkdirAll(filepath.Dir(f.Golden), 0o755); err != nil { //nolint:gosec // a repository folder, as readable as the rest
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(f.Golden, Indent(got), 0o644); err != nil { //nolint:gosec // a repository file, as readable as the rest
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(f.Golden)
-			if err != nil {
-				t.Fatalf("no golden file (run go test -update and review it): %v", err)
-			}
-			if g := Indent(got); string(g) != string(want) {
-				t.Errorf("%s differs from %s:\n%s", f.Name(), f.Golden, g)
+			if err := CheckGolden(f.Golden, Indent(got), update); err != nil {
+				t.Errorf("%s: %v", f.Name(), err)
 			}
 		})
 	}
+}
+
+// CheckGolden compares got with the golden file at path. With update, a file that differs (or is missing) is
+// rewritten and still reported: a test that compares a file with itself proves nothing, so the run stays red
+// until someone has read the diff and runs the tests again.
+func CheckGolden(path string, got []byte, update bool) error {
+	want, err := os.ReadFile(path) //nolint:gosec // tests name the file
+	switch {
+	case err == nil && bytes.Equal(got, want):
+		return nil
+	case err != nil && (!update || !errors.Is(err, os.ErrNotExist)):
+		return fmt.Errorf("no golden file (run go test -update and review it): %w", err)
+	case !update:
+		return fmt.Errorf("differs from %s:\n%s", path, got)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil { //nolint:gosec // a repository folder, as readable as the rest
+		return err
+	}
+	if err := os.WriteFile(path, got, 0o644); err != nil { //nolint:gosec // a repository file, as readable as the rest
+		return err
+	}
+	return fmt.Errorf("wrote %s: review the diff (git diff), then run the tests again without -update", path)
 }
 
 // Detected checks that auto-detection reads every example body of s as s, and nothing else.
