@@ -9,10 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/monhook/monhook/adapters/cloudforet"
+	"github.com/monhook/monhook/adapters/telemetry"
 	"github.com/monhook/monhook/application"
 	"github.com/monhook/monhook/domain/option"
 	"github.com/monhook/monhook/domain/pipeline"
@@ -151,6 +153,52 @@ func BenchmarkHandlers(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := ev.Parse(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkServer makes each call through the whole server as the app wires it (interceptors, codec, metrics,
+// logging at warn) over bufconn, one caller at a time: what a call costs beyond BenchmarkHandlers, in time and
+// allocations, without a network.
+func BenchmarkServer(b *testing.B) {
+	reg := prometheus.NewRegistry()
+	metrics, err := telemetry.NewServerMetrics(reg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	counters, err := telemetry.NewCounters(reg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts := serveAt(b, slog.LevelWarn, benchConfirmer{}, Observers{Metrics: metrics, Counters: counters})
+	wh, ev := pluginpb.NewWebhookClient(ts.conn), pluginpb.NewEventClient(ts.conn)
+	ctx := context.Background()
+	empty := &structpb.Struct{}
+	calls := []struct {
+		name string
+		call func() error
+	}{
+		{"init", func() error { _, err := wh.Init(ctx, &pluginpb.WebhookInitRequest{Options: empty}); return err }},
+		{"verify", func() error {
+			_, err := wh.Verify(ctx, &pluginpb.WebhookPluginVerifyRequest{Options: empty})
+			return err
+		}},
+	}
+	for _, n := range []int{1, 100} {
+		req := &pluginpb.ParseRequest{Options: empty, Data: benchStruct(b, alertmanagerBody(b, n))}
+		calls = append(calls, struct {
+			name string
+			call func() error
+		}{fmt.Sprintf("parse/alerts=%d", n), func() error { _, err := ev.Parse(ctx, req); return err }})
+	}
+	for _, c := range calls {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := c.call(); err != nil {
 					b.Fatal(err)
 				}
 			}

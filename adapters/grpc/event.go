@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 
-	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -45,7 +44,7 @@ func (s *eventServer) Parse(ctx context.Context, req *pluginpb.ParseRequest) (*p
 	s.parsed(ctx, want, res)
 	if res.Notice != "" {
 		// On the request's line, not a line of its own: one line per request at info.
-		logging.AddFields(ctx, logging.Fields{"notice", res.Notice})
+		addLogFields(ctx, slog.String("notice", res.Notice))
 	}
 	return cloudforet.EventsInfo(res.Events), nil
 }
@@ -106,7 +105,7 @@ func (s *eventServer) failed(ctx context.Context, want string, err, st error) {
 // nameSource puts the call's source on its span and on its request line.
 func nameSource(ctx context.Context, src string) {
 	trace.SpanFromContext(ctx).SetAttributes(telemetry.SourceKey.String(src))
-	logging.AddFields(ctx, logging.Fields{"source", src}) // the one call's own fields; a no-op when not logged
+	addLogFields(ctx, slog.String("source", src)) // the one call's own fields; a no-op when not logged
 }
 
 // noSource labels a source nobody named and nothing detected.

@@ -13,9 +13,7 @@ import (
 	"time"
 
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
-	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
-	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/selector"
 	"go.uber.org/fx"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
@@ -68,13 +66,12 @@ func newServer(s Settings, log *slog.Logger, o Observers) *grpc.Server {
 	gzipAccepted.Store(s.Compression == "gzip")
 	c := newCodec(newAdmission(s.AdmissionBudget, s.AdmissionWait), max(s.OptionsLimits.MaxDepth, s.DataLimits.MaxDepth))
 	unary := []grpc.UnaryServerInterceptor{
-		selector.UnaryServerInterceptor(logging.UnaryServerInterceptor(requestLogger(log), loggingOptions()...), logged),
+		requestLog(log),
 		// Inside logging, so a request refused before its handler is logged with its code.
 		c.interceptor(log),
 		recovery.UnaryServerInterceptor(recovery.WithRecoveryHandlerContext(recoverFunc(log))),
 	}
 	stream := []grpc.StreamServerInterceptor{
-		selector.StreamServerInterceptor(logging.StreamServerInterceptor(requestLogger(log), loggingOptions()...), logged),
 		recovery.StreamServerInterceptor(recovery.WithRecoveryHandlerContext(recoverFunc(log))),
 	}
 	if o.Metrics != nil {

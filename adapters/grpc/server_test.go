@@ -114,8 +114,14 @@ func serve(t *testing.T, extra ...func(*grpc.Server)) *testServer {
 // serveWith is serve with the given confirmer, the server reporting to o as the app wires it.
 func serveWith(t *testing.T, confirmer application.Confirmer, o Observers, extra ...func(*grpc.Server)) *testServer {
 	t.Helper()
+	return serveAt(t, slog.LevelInfo, confirmer, o, extra...)
+}
+
+// serveAt is serveWith logging at level.
+func serveAt(t testing.TB, level slog.Level, confirmer application.Confirmer, o Observers, extra ...func(*grpc.Server)) *testServer {
+	t.Helper()
 	logs := &syncBuffer{}
-	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: level}))
 	build := plugin.Build{Version: "v0.0.0-test"}
 	srv := newServer(testSettings, log, o)
 	hs := health.NewServer()
@@ -143,7 +149,7 @@ func serveWith(t *testing.T, confirmer application.Confirmer, o Observers, extra
 	return &testServer{conn: conn, log: logs, run: r}
 }
 
-func mustStruct(t *testing.T, m map[string]any) *structpb.Struct {
+func mustStruct(t testing.TB, m map[string]any) *structpb.Struct {
 	t.Helper()
 	s, err := structpb.NewStruct(m)
 	if err != nil {

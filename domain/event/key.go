@@ -15,7 +15,7 @@ const KeySeparator = "_"
 // on and older MongoDB drivers refuse; no leading '$', which mongoengine's DictField refuses at any depth; no NUL,
 // which BSON cannot write.
 func StorableKey(k string) bool {
-	return k != "" && k[0] != '$' && !strings.ContainsAny(k, ".\x00")
+	return k != "" && k[0] != '$' && strings.IndexByte(k, '.') < 0 && strings.IndexByte(k, 0) < 0
 }
 
 // storableKey rewrites a key that is not storable: '.' and NUL become KeySeparator, a leading '$' too, and the
@@ -24,7 +24,12 @@ func storableKey(k string) string {
 	if StorableKey(k) {
 		return k
 	}
-	k = strings.NewReplacer(".", KeySeparator, "\x00", KeySeparator).Replace(k)
+	k = strings.Map(func(r rune) rune {
+		if r == '.' || r == 0 {
+			return rune(KeySeparator[0])
+		}
+		return r
+	}, k)
 	if k == "" || k[0] == '$' {
 		k = KeySeparator + strings.TrimPrefix(k, "$")
 	}

@@ -4,6 +4,7 @@ package event
 import (
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/text/cases"
 )
@@ -33,7 +34,15 @@ func (s Severity) Valid() bool { return slices.Contains(severities, s) }
 // FoldLevel is the one form in which a source's level is compared with another: trimmed, then under full Unicode
 // case folding, so "Critical", "CRITICAL" and "critical" are one level, and so are "ſev" and "sev". Every table
 // of levels, severity_map included, is matched in this form, so no two keys can both match one level.
-func FoldLevel(s string) string { return cases.Fold().String(strings.TrimSpace(s)) }
+func FoldLevel(s string) string {
+	s = strings.TrimSpace(s)
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return cases.Fold().String(s)
+		}
+	}
+	return strings.ToLower(s) // folding ASCII is lower-casing it, without building a Caser per level
+}
 
 // ParseSeverity reads s as a severity name in any case (folded as FoldLevel does).
 func ParseSeverity(s string) (Severity, bool) {

@@ -121,12 +121,14 @@ func ReadAlert(src string, doc, item map[string]any, i int, received time.Time) 
 		}
 	}
 
+	// Keys joined with event.KeySeparator as Finish would make them, so that it need not copy the map; a label
+	// name that is not storable itself (Prometheus 3 allows '.') is still renamed there.
 	info := make(map[string]string, len(labels)+len(annotations)+8)
 	for k, v := range labels {
-		info["labels."+k] = kit.Text(v)
+		info["labels"+event.KeySeparator+k] = kit.Text(v)
 	}
 	for k, v := range annotations {
-		info["annotations."+k] = kit.Text(v)
+		info["annotations"+event.KeySeparator+k] = kit.Text(v)
 	}
 	info["status"] = status
 	for _, k := range []string{"fingerprint", "generatorURL", "startsAt"} {

@@ -37,6 +37,9 @@ func Flatten(info map[string]string, key string, v any, depth int) {
 // under their field names (unless the parser named that key itself), empty values left out, and every key made
 // storable by event.StorableInfo ("labels.alertname" becomes "labels_alertname").
 func (a *Alert) Finish() map[string]string {
+	if len(a.unreadTimes) == 0 && ready(a.AdditionalInfo) {
+		return a.AdditionalInfo // the common case: a parser that wrote storable keys, nothing to add or drop
+	}
 	out := make(map[string]string, len(a.AdditionalInfo)+len(a.unreadTimes))
 	for k, v := range a.AdditionalInfo {
 		if v != "" {
@@ -49,4 +52,14 @@ func (a *Alert) Finish() map[string]string {
 		}
 	}
 	return event.StorableInfo(out)
+}
+
+// ready reports whether info is additional_info as Finish would make it: no empty value, every key storable.
+func ready(info map[string]string) bool {
+	for k, v := range info {
+		if v == "" || !event.StorableKey(k) {
+			return false
+		}
+	}
+	return true
 }

@@ -1,7 +1,13 @@
-// Command baseline is the physical-limit reference for monhook's load comparison: a bare grpc-go server built
-// from the same generated protos, with no interceptors, no logging and no work. init answers a fixed small
-// metadata, verify Empty and parse no results. Health and reflection are registered, so the same load driver and
-// readiness check work against both servers.
+// Command baseline is the reference for monhook's load comparison: a bare grpc-go server built from the same
+// generated protos, with no interceptors, no logging and no work. Health and reflection are registered, so the
+// same load driver and readiness check work against every server.
+//
+// It has two modes. By default init answers a fixed small metadata, verify Empty and parse no results: the
+// cost of a call whose answer is next to nothing. With --echo it is the floor: each plugin request is decoded
+// into its generated type, as grpc-go does for any server on these protos, and answered with the answer monhook
+// gave it, captured by the load driver as bytes and decoded once at start; grpc-go marshals it as it marshals
+// any answer. The two servers then receive, decode and send the same bytes, and only what monhook does to build
+// its answer differs.
 package main
 
 import (
@@ -14,43 +20,55 @@ import (
 	"syscall"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/monhook/monhook/domain/option"
 	pluginpb "github.com/monhook/monhook/proto/spaceone/api/monitoring/plugin"
 )
 
 func main() {
 	listen := flag.String("listen", "127.0.0.1:50052", "host:port to serve gRPC on")
-	schema := flag.Bool("init-schema", false, "init answers monhook's options schema too, built once: the cost of "+
-		"sending an answer of monhook's size, without computing it")
+	echo := flag.String("echo", "", "answers file written by the load driver: serve as the floor, answering each "+
+		"plugin call with the captured bytes for its method and request size")
 	flag.Parse()
-	if err := run(*listen, *schema); err != nil {
+	if err := run(*listen, *echo); err != nil {
 		fmt.Fprintln(os.Stderr, "baseline:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr string, schema bool) error {
+func run(addr, echo string) error {
+	var srv *grpc.Server
+	if echo != "" {
+		answers, err := readAnswers(echo)
+		if err != nil {
+			return err
+		}
+		srv = grpc.NewServer(grpc.ForceServerCodecV2(sizeCodec{base: encoding.GetCodecV2("proto")}))
+		for _, sd := range []grpc.ServiceDesc{pluginpb.Webhook_ServiceDesc, pluginpb.Event_ServiceDesc} {
+			desc, err := echoService(sd, answers)
+			if err != nil {
+				return err
+			}
+			srv.RegisterService(desc, struct{}{})
+		}
+	} else {
+		srv = grpc.NewServer()
+		md, err := structpb.NewStruct(map[string]any{"name": "baseline", "version": "0"})
+		if err != nil {
+			return err
+		}
+		pluginpb.RegisterWebhookServer(srv, &webhook{info: &pluginpb.WebhookPluginInfo{Metadata: md}})
+		pluginpb.RegisterEventServer(srv, events{})
+	}
 	lis, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	srv := grpc.NewServer()
-	doc := map[string]any{"name": "baseline", "version": "0"}
-	if schema {
-		doc["options_schema"] = option.Schema()
-	}
-	md, err := structpb.NewStruct(doc)
-	if err != nil {
-		return err
-	}
-	pluginpb.RegisterWebhookServer(srv, &webhook{info: &pluginpb.WebhookPluginInfo{Metadata: md}})
-	pluginpb.RegisterEventServer(srv, &events{})
 	hs := health.NewServer()
 	for name := range srv.GetServiceInfo() {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)

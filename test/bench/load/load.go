@@ -244,12 +244,14 @@ func printTable(servers []server, cells []cell, res [][][]sample) {
 	}
 }
 
-// printRatios prints each monhook server's medians over the baseline's medians.
+// printRatios prints each server's medians over the floor's (the first server's) medians, and the CPU per call
+// ratio round by round: the servers of a round ran one after the other, so a busy spell weighs on both sides.
 func printRatios(servers []server, cells []cell, res [][][]sample) {
-	fmt.Println("ratios server/baseline (of the medians):")
+	fmt.Printf("ratios server/%s (of the medians; CPU/call also per round, its median and min-max):\n", servers[0].name)
 	fmt.Println()
-	fmt.Println("| cell | callers | server | req/s | p50 | p99 | server CPU/call |")
-	fmt.Println("|---|---:|---|---:|---:|---:|---:|")
+	fmt.Println("| cell | callers | server | req/s | p50 | p99 | server CPU/call | per round | median (min-max) |")
+	fmt.Println("|---|---:|---|---:|---:|---:|---:|---|---:|")
+	cpu := func(s sample) float64 { return float64(max(s.cpuCall, time.Nanosecond)) }
 	for ci, c := range cells {
 		base := res[0][ci]
 		for si := 1; si < len(servers); si++ {
@@ -257,11 +259,18 @@ func printRatios(servers []server, cells []cell, res [][][]sample) {
 			ratio := func(f func(sample) float64) float64 {
 				return median(pick(ss, f)) / median(pick(base, f))
 			}
-			fmt.Printf("| %s | %d | %s | %.2f | %.2f | %.2f | %.2f |\n", c.name, c.conc, servers[si].name,
+			var rounds []float64
+			var texts []string
+			for r := range min(len(ss), len(base)) {
+				x := cpu(ss[r]) / cpu(base[r])
+				rounds = append(rounds, x)
+				texts = append(texts, fmt.Sprintf("%.2f", x))
+			}
+			fmt.Printf("| %s | %d | %s | %.2f | %.2f | %.2f | %.2f | %s | %.2f (%.2f-%.2f) |\n", c.name, c.conc, servers[si].name,
 				ratio(func(s sample) float64 { return s.rps }),
 				ratio(func(s sample) float64 { return float64(s.p50) }),
 				ratio(func(s sample) float64 { return float64(s.p99) }),
-				ratio(func(s sample) float64 { return float64(max(s.cpuCall, time.Nanosecond)) }))
+				ratio(cpu), strings.Join(texts, ", "), median(rounds), slices.Min(rounds), slices.Max(rounds))
 		}
 	}
 }

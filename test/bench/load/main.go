@@ -1,11 +1,12 @@
-// Command load compares monhook with the bare grpc-go baseline (test/bench/baseline) over loopback. It builds both
-// servers, then, for a number of rounds, starts each server in turn (A B A B ...) and runs the same cells against
-// it: init with {} options, verify with {}, parse with a 1-alert and a 100-alert Alertmanager body, each at 1 and
-// 50 concurrent callers. Every cell is bounded by time and by count. For each server and cell it prints the
-// medians across rounds of requests/s, p50 and p99 latency and the server's CPU time per call (utime+stime from
-// /proc/<pid>/stat over the cell, divided by its calls), the spread across rounds, and the ratios
-// monhook/baseline. It also prints monhook's idle and peak RSS and the time from process start to health
-// SERVING.
+// Command load compares monhook with the floor over loopback: test/bench/baseline in its echo mode, a bare
+// grpc-go server that answers each call with the very bytes monhook answered it with, captured once before the
+// rounds. It builds both servers, then, for a number of rounds, starts each server in turn (A B A B ...) and runs
+// the same cells against it: init with {} options, verify with {}, parse with a 1-alert and a 100-alert
+// Alertmanager body, each at 1 and 50 concurrent callers. Every cell is bounded by time and by count. For each
+// server and cell it prints the medians across rounds of requests/s, p50 and p99 latency and the server's CPU
+// time per call (utime+stime from /proc/<pid>/stat over the cell, divided by its calls), the spread across
+// rounds, and the ratios server/floor. It also prints each server's idle and peak RSS and the time from process
+// start to health SERVING.
 //
 // Run it from the module root: go run ./test/bench/load [-duration 3s] [-rounds 3].
 package main
@@ -35,9 +36,10 @@ type config struct {
 	levels      []string // monhook log levels to measure, each a server of its own
 	fixture     string   // the 1-alert Alertmanager body
 	cells       *regexp.Regexp
-	// baselineSchema adds a second baseline whose init answer carries monhook's options schema: the transport's
-	// share of init's cost.
-	baselineSchema bool
+	// bare adds the baseline in its default mode, whose answers are next to empty: what the transport costs
+	// before any answer is sent.
+	bare bool
+	keep bool // keep the build folder: both binaries and the captured answers, to profile or replay by hand
 }
 
 func main() {
@@ -53,8 +55,8 @@ func main() {
 	flag.StringVar(&levels, "levels", "warn,info", "monhook --log-level values to measure, each a server of its own")
 	flag.StringVar(&cfg.fixture, "fixture", "domain/source/alertmanager/testdata/zulip-resolved-single-alert.json",
 		"1-alert Alertmanager body, relative to the module root")
-	flag.BoolVar(&cfg.baselineSchema, "baseline-schema", false,
-		"also run baseline+schema, whose init answer is as large as monhook's (the options schema, built once)")
+	flag.BoolVar(&cfg.keep, "keep", false, "keep the folder holding both binaries and the captured answers, and print its path")
+	flag.BoolVar(&cfg.bare, "bare", false, "also run the bare baseline, whose answers are next to empty")
 	flag.StringVar(&cells, "cells", "", "run only the cells whose name matches this regular expression, e.g. 'verify|init'")
 	flag.Parse()
 	re, err := regexp.Compile(cells)
@@ -92,7 +94,13 @@ func run(cfg config) error {
 	if err != nil {
 		return err
 	}
-	defer func() { _ = os.RemoveAll(dir) }()
+	defer func() {
+		if cfg.keep {
+			fmt.Fprintln(os.Stderr, "kept", dir)
+			return
+		}
+		_ = os.RemoveAll(dir)
+	}()
 
 	bins, err := build(root, dir)
 	if err != nil {
@@ -106,18 +114,25 @@ func run(cfg config) error {
 	if len(cells) == 0 {
 		return fmt.Errorf("no cell matches -cells %q", cfg.cells)
 	}
-	servers := []server{{name: "baseline", bin: bins.baseline, dir: dir}}
-	if cfg.baselineSchema {
-		servers = append(servers, server{name: "baseline+schema", bin: bins.baseline, args: []string{"--init-schema"}, dir: dir})
-	}
 	extra, err := monhookFlags(bins.monhook)
 	if err != nil {
 		return err
 	}
+	var monhooks []server
 	for _, lvl := range cfg.levels {
 		args := append([]string{"serve", "--log-level", lvl}, extra...)
-		servers = append(servers, server{name: "monhook/" + lvl, bin: bins.monhook, args: args, dir: dir})
+		monhooks = append(monhooks, server{name: "monhook/" + lvl, bin: bins.monhook, args: args, dir: dir})
 	}
+	// The floor answers with monhook's own bytes: captured once, from a server of its own.
+	answersFile := filepath.Join(dir, "answers.json")
+	if err := capture(context.Background(), monhooks[0], cells, answersFile, cfg.callTimeout); err != nil {
+		return fmt.Errorf("capturing monhook's answers: %w", err)
+	}
+	servers := []server{{name: "floor", bin: bins.baseline, args: []string{"--echo", answersFile}, dir: dir}}
+	if cfg.bare {
+		servers = append(servers, server{name: "bare", bin: bins.baseline, dir: dir})
+	}
+	servers = append(servers, monhooks...)
 
 	printMachine()
 	fmt.Printf("\nload: %d round(s), %v per cell (+%v warm-up, at most %d calls), callers %v, servers in turn: %s\n",
@@ -153,7 +168,7 @@ func run(cfg config) error {
 	fmt.Println("| server | median | min | max |")
 	fmt.Println("|---|---:|---:|---:|")
 	for _, srv := range servers {
-		if srv.name != "baseline" && !strings.HasSuffix(srv.name, "/warn") {
+		if srv.name != "floor" && !strings.HasSuffix(srv.name, "/warn") {
 			continue
 		}
 		ds, err := srv.startTimes(ctx, cfg.starts)
