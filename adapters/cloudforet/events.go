@@ -21,36 +21,42 @@ var severities = map[event.Severity]pluginpb.EventInfo_Severity{
 // resource goes only in resource: Cloudforet appends resource.name to resources itself, so naming it in resources
 // too would store it twice.
 func EventsInfo(events []event.Event) *pluginpb.EventsInfo {
-	out := &pluginpb.EventsInfo{Results: make([]*pluginpb.EventInfo, 0, len(events))}
+	var b builder
+	n := 0
 	for _, e := range events {
-		out.Results = append(out.Results, &pluginpb.EventInfo{
-			EventKey:       e.Key,
-			EventType:      string(e.Type),
-			Title:          e.Title,
-			Description:    e.Description,
-			Severity:       severities[e.Severity],
-			Resource:       resourceStruct(e.Resource),
-			Rule:           e.Rule,
-			OccurredAt:     event.FormatTime(e.OccurredAt),
-			AdditionalInfo: stringStruct(e.AdditionalInfo),
-			ImageUrl:       e.ImageURL,
-			Provider:       e.Provider,
-			Account:        e.Account,
-		})
+		n += len(e.AdditionalInfo) + 3 // and the resource's three fields
+	}
+	b.values = make([]structpb.Value, n)
+	b.strings = make([]structpb.Value_StringValue, n)
+	b.structs = make([]structpb.Struct, 2*len(events))
+	infos := make([]pluginpb.EventInfo, len(events))
+	out := &pluginpb.EventsInfo{Results: make([]*pluginpb.EventInfo, len(events))}
+	for i, e := range events {
+		info := &infos[i]
+		info.EventKey = e.Key
+		info.EventType = string(e.Type)
+		info.Title = e.Title
+		info.Description = e.Description
+		info.Severity = severities[e.Severity]
+		info.Resource = b.resource(e.Resource)
+		info.Rule = e.Rule
+		info.OccurredAt = event.FormatTime(e.OccurredAt)
+		info.AdditionalInfo = b.stringStruct(e.AdditionalInfo)
+		info.ImageUrl = e.ImageURL
+		info.Provider = e.Provider
+		info.Account = e.Account
+		out.Results[i] = info
 	}
 	return out
 }
 
-func resourceStruct(r event.Resource) *structpb.Struct {
-	return stringStruct(map[string]string{"resource_id": r.ID, "resource_type": r.Type, "name": r.Name})
-}
-
-// stringStruct writes a flat string map, leaving out empty values as Cloudforet would never show them.
-func stringStruct(m map[string]string) *structpb.Struct {
-	s := &structpb.Struct{Fields: make(map[string]*structpb.Value, len(m))}
-	for k, v := range m {
-		if v != "" {
-			s.Fields[k] = structpb.NewStringValue(v)
+// resource writes r's fields under Cloudforet's names, leaving out empty ones.
+func (b *builder) resource(r event.Resource) *structpb.Struct {
+	s := take(&b.structs, slabSize)
+	s.Fields = make(map[string]*structpb.Value, 3)
+	for _, f := range [...]struct{ k, v string }{{"resource_id", r.ID}, {"resource_type", r.Type}, {"name", r.Name}} {
+		if f.v != "" {
+			s.Fields[f.k] = b.str(f.v)
 		}
 	}
 	return s

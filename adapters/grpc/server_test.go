@@ -25,6 +25,7 @@ import (
 	reflectionv1alpha "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -470,4 +471,33 @@ func TestModuleFailsToStartOnATakenPort(t *testing.T) {
 		t.Errorf("start on a taken port = %v, want a listen error", err)
 		_ = app.Stop(ctx)
 	}
+}
+
+// TestInitAnswersShareTheSchemaSafely makes init calls at once, each answer marshaled while the others are: every
+// answer must be structpb's own writing of the metadata document, the shared schema included (run with -race).
+func TestInitAnswersShareTheSchemaSafely(t *testing.T) {
+	ts := serve(t)
+	opts, err := option.Parse(map[string]any{"source": "grafana"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := mustStruct(t, plugin.Describe(plugin.Build{Version: "v0.0.0-test"}, opts).Document())
+	client := pluginpb.NewWebhookClient(ts.conn)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 10 {
+				got, err := client.Init(callCtx(t), &pluginpb.WebhookInitRequest{Options: mustStruct(t, map[string]any{"source": "grafana"})})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if !proto.Equal(got.GetMetadata(), want) {
+					t.Error("an init answer differs from structpb's writing of the metadata document")
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -3,12 +3,15 @@ package grpc
 import (
 	"context"
 	"log/slog"
+	"reflect"
+	"sync"
 
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/monhook/monhook/adapters/cloudforet"
 	"github.com/monhook/monhook/application"
+	"github.com/monhook/monhook/domain/option"
 	"github.com/monhook/monhook/domain/plugin"
 	corepb "github.com/monhook/monhook/proto/spaceone/api/core/v1"
 	pluginpb "github.com/monhook/monhook/proto/spaceone/api/monitoring/plugin"
@@ -45,9 +48,36 @@ func (s *webhookServer) Init(ctx context.Context, req *pluginpb.WebhookInitReque
 	return &pluginpb.WebhookPluginInfo{Metadata: doc}, nil
 }
 
-// encodeMetadata writes md's document as a Struct for the wire.
+// encodeMetadata writes md's document as a Struct for the wire. The options schema, most of its bytes, is written
+// once per process and shared by every answer, when md carries the build's schema (option.Schema returns one
+// immutable document): protobuf marshals a message nobody changes safely from many calls at once.
 func encodeMetadata(md plugin.Metadata) (*structpb.Struct, error) {
-	return structpb.NewStruct(md.Document())
+	doc := md.Document()
+	if !sameMap(md.OptionsSchema, option.Schema()) {
+		return cloudforet.Struct(doc)
+	}
+	delete(doc, plugin.SchemaKey)
+	s, err := cloudforet.Struct(doc)
+	if err != nil {
+		return nil, err
+	}
+	schema, err := schemaValue()
+	if err != nil {
+		return nil, err
+	}
+	s.Fields[plugin.SchemaKey] = schema
+	return s, nil
+}
+
+// schemaValue is option.Schema as a Value, built on first use.
+var schemaValue = sync.OnceValues(func() (*structpb.Value, error) {
+	s, err := cloudforet.Struct(option.Schema())
+	return structpb.NewStructValue(s), err
+})
+
+// sameMap reports whether a and b are one map, not two maps with the same entries.
+func sameMap(a, b map[string]any) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
 }
 
 // Verify answers Webhook.verify: Empty when the options are valid.
