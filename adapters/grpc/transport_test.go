@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/tap"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -176,5 +177,49 @@ func TestStatusesOfManyViolationsStaySmall(t *testing.T) {
 	}
 	if n := proto.Size(st.Proto()); n > 4096 {
 		t.Errorf("the status of 500 long unknown keys is %d bytes; clients cap trailers at 8 KiB", n)
+	}
+}
+
+// TestCallDeadlineKeepsTheSoonerOne: a call gets call_timeout unless its caller's deadline ends first, which grpc-go
+// enforces already; health and reflection streams get none.
+func TestCallDeadlineKeepsTheSoonerOne(t *testing.T) {
+	tapFn := callDeadline(time.Minute)
+	parse := &tap.Info{FullMethodName: pluginpb.Event_Parse_FullMethodName}
+	deadline := func(ctx context.Context) time.Duration {
+		d, ok := ctx.Deadline()
+		if !ok {
+			return 0
+		}
+		return time.Until(d).Round(time.Second)
+	}
+	for _, tt := range []struct {
+		name   string
+		caller time.Duration // 0: no deadline
+		want   time.Duration
+	}{
+		{"no caller deadline", 0, time.Minute},
+		{"a later caller deadline", time.Hour, time.Minute},
+		{"a sooner caller deadline", 10 * time.Second, 10 * time.Second},
+	} {
+		ctx := context.Background()
+		if tt.caller > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, tt.caller)
+			defer cancel()
+		}
+		got, err := tapFn(ctx, parse)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := deadline(got); d != tt.want {
+			t.Errorf("%s: deadline in %v, want %v", tt.name, d, tt.want)
+		}
+		if cancel, ok := got.Value(deadlineKey{}).(context.CancelFunc); ok {
+			cancel()
+		}
+	}
+	got, err := tapFn(context.Background(), &tap.Info{FullMethodName: "/grpc.health.v1.Health/Watch"})
+	if err != nil || deadline(got) != 0 {
+		t.Errorf("health watch got a deadline: %v, %v", deadline(got), err)
 	}
 }
