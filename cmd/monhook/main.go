@@ -104,6 +104,9 @@ func app(cfg config.Config, memoryLimit int64, log *slog.Logger) fx.Option {
 			// The answer is held to max_answer_bytes as events; the rest of its message is a few bytes per event.
 			MaxSendMsgSize: cfg.MaxAnswerBytes + 64*cfg.MaxEvents + 1024,
 			Compression:    cfg.Compression,
+			// Long-lived clients reconnect now and then, so replicas an autoscaler adds get their share of the calls.
+			MaxConnectionAge:      cfg.MaxConnectionAge,
+			MaxConnectionAgeGrace: cfg.MaxConnectionAgeGrace,
 		}, admin.Settings{Listen: cfg.AdminListen}, telemetry.Settings{OTLPEndpoint: cfg.OTLPEndpoint}),
 		fx.WithLogger(func() fxevent.Logger {
 			l := &fxevent.SlogLogger{Logger: log}
