@@ -51,7 +51,7 @@ func rootCommand() *cobra.Command {
 		RunE:          func(cmd *cobra.Command, _ []string) error { return runServe(cmd) },
 	}
 	config.RegisterFlags(root.Flags())
-	root.AddCommand(serve, cli.ParseCommand(), cli.ExamplesCommand(), &cobra.Command{
+	root.AddCommand(serve, cli.ParseCommand(), cli.ExamplesCommand(), cli.HealthCommand(), &cobra.Command{
 		Use:   "version",
 		Short: "Print the version",
 		Args:  cobra.NoArgs,
