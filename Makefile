@@ -4,6 +4,8 @@ ifndef VERSION
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 endif
 LDFLAGS := -X main.version=$(VERSION)
+# The commit an image is built from, for its org.opencontainers.image.revision label.
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 GO      ?= go
 IMAGE   ?= monhook
 
@@ -13,7 +15,7 @@ GOLANGCI         := $(CURDIR)/bin/golangci-lint
 
 .DEFAULT_GOAL := help
 .PHONY: help run build build-static check-static image test vet fmt-check tidy-check lint golangci-lint proto proto-check check \
-	bench bench-go bench-load fuzz soak attack
+	bench bench-go bench-load fuzz soak attack image-local image-test image-deps
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -40,10 +42,25 @@ check-static: build-static ## fail unless bin/monhook-static is static, runs and
 		echo "bin/monhook-static version = $$got, want $(VERSION)"; exit 1; fi
 	@echo "bin/monhook-static: static, runs, version $(VERSION)"
 
-image: ## docker build monhook:VERSION (needs a Docker engine)
-	@command -v docker >/dev/null 2>&1 || { echo "make image: no docker command here; build the image where a Docker engine runs"; exit 1; }
-	@docker info >/dev/null 2>&1 || { echo "make image: docker cannot reach a Docker engine; build the image where one runs"; exit 1; }
-	docker build --build-arg VERSION=$(VERSION) -t $(IMAGE):$(VERSION) .
+# A Docker engine when one answers, else podman (with the docker format, which keeps the HEALTHCHECK).
+image: ## build IMAGE:VERSION and IMAGE-alert-manager:VERSION from the Dockerfile (docker or podman; pulls the pinned bases)
+	@if docker info >/dev/null 2>&1; then engine="docker build"; \
+	elif command -v podman >/dev/null 2>&1; then engine="podman build --format docker"; \
+	else echo "make image: no Docker engine answers and podman is not installed (make image-deps installs it)"; exit 1; fi; \
+	args="--build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION)"; set -x; \
+	$$engine $$args --target monitoring -t $(IMAGE):$(VERSION) . && \
+	$$engine $$args --target alert-manager -t $(IMAGE)-alert-manager:$(VERSION) .
+
+image-local: build-static ## the same two images built offline with podman: the Dockerfile's runtime stages on bin/monhook-static and a scratch base
+	deploy/image/build-local.sh $(IMAGE) $(VERSION) $(REVISION) bin/monhook-static
+
+image-test: image-local ## run the images with podman: SERVING, Event.parse, /readyz, HEALTHCHECK, read-only root, any UID, SIGTERM, size, user
+	MONHOOK_IMAGE=$(IMAGE):$(VERSION) MONHOOK_IMAGE_VARIANT=$(IMAGE)-alert-manager:$(VERSION) MONHOOK_IMAGE_VERSION=$(VERSION) \
+		$(GO) test -count=1 -tags image -run '^TestImage' -v ./test
+
+image-deps: ## install what image-local and image-test need from Debian's packages: podman, runc, CA certificates (as root)
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends podman runc ca-certificates
 
 test: ## run every test with the race detector
 	$(GO) test -race -count=1 ./...

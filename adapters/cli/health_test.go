@@ -115,7 +115,7 @@ func TestHealthGivesUpAfterTheTimeout(t *testing.T) {
 	defer func() {
 		lis.Close()
 		for c := range accepted {
-			c.Close()
+			_ = c.Close()
 		}
 	}()
 	start := time.Now()
