@@ -15,7 +15,7 @@ GOLANGCI         := $(CURDIR)/bin/golangci-lint
 
 .DEFAULT_GOAL := help
 .PHONY: help run build build-static check-static image test vet fmt-check tidy-check lint golangci-lint proto proto-check check \
-	bench bench-go bench-load fuzz soak attack image-local image-test image-deps
+	bench bench-go bench-load fuzz soak attack image-local image-test image-deps chart-check
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -61,6 +61,19 @@ image-test: image-local ## run the images with podman: SERVING, Event.parse, /re
 image-deps: ## install what image-local and image-test need from Debian's packages: podman, runc, CA certificates (as root)
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends podman runc ca-certificates
+
+# helm and kubecheck are pinned in deploy/tools/go.mod, a module of its own, so that Kubernetes' and Helm's
+# dependencies never pin monhook's. Their first build takes a few minutes; Go's build cache keeps it.
+CHART := deploy/helm/monhook
+
+chart-check: golangci-lint ## helm lint --strict and helm template of deploy/helm/monhook (defaults, every ci/*-values.yaml), manifests validated offline against Kubernetes' schemas; the chart's tests
+	cd deploy/tools && $(GO) mod tidy -diff && $(GO) vet ./... && $(GOLANGCI) run ./...
+	@set -e; cd deploy/tools; for values in "" $(patsubst $(CHART)/%,%,$(wildcard $(CHART)/ci/*-values.yaml)); do \
+		echo "== $(CHART) $${values:-(default values)}"; \
+		$(GO) tool helm lint --strict ../helm/monhook $${values:+-f ../helm/monhook/$$values}; \
+		$(GO) tool helm template monhook ../helm/monhook $${values:+-f ../helm/monhook/$$values} | $(GO) run ./cmd/kubecheck -; \
+	done
+	cd deploy/tools && $(GO) test -count=1 ./...
 
 test: ## run every test with the race detector
 	$(GO) test -race -count=1 ./...
@@ -131,4 +144,4 @@ attack: ## the hostile-traffic attacks that once killed the process, at once, ag
 soak: ## Soak a built server on loopback: SOAK_CALLERS concurrent callers (100) for SOAK_DURATION (60s)
 	go run ./test/soak -callers $(SOAK_CALLERS) -duration $(SOAK_DURATION)
 
-check: fmt-check vet tidy-check proto-check lint check-static test ## everything CI runs
+check: fmt-check vet tidy-check proto-check lint check-static test chart-check ## everything CI runs
