@@ -17,11 +17,16 @@ GOLANGCI         := $(CURDIR)/bin/golangci-lint
 .PHONY: help run build build-static check-static image test vet fmt-check tidy-check lint golangci-lint proto proto-check check \
 	bench bench-go bench-load fuzz soak attack image-local image-test image-deps chart-check
 
-help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+# `make help` prints the targets with a `## ` comment, under the `##@ ` heading above them.
+##@ Start here
+
+help: ## list the targets, by group
+	@awk 'BEGIN {FS = ":.*## "} /^##@ / {printf "\n%s\n", substr($$0, 5)} /^[a-z-]+:.*## / {printf "  %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 run: ## serve on 0.0.0.0:50051 (configs/monhook.yaml, text logs)
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/monhook serve --log-format text
+
+##@ Build and images
 
 # CGO_ENABLED=0: nothing needs cgo, and without it the process reserves far less address space (no 8 MiB C stack
 # per thread), which matters under ulimit -v.
@@ -61,6 +66,10 @@ image-test: image-local ## run the images with podman: SERVING, Event.parse, /re
 image-deps: ## install what image-local and image-test need from Debian's packages: podman, runc, CA certificates (as root)
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends podman runc ca-certificates
+
+##@ Checks (make check runs them all, as CI does)
+
+check: fmt-check vet tidy-check proto-check lint check-static test chart-check ## everything CI runs
 
 # helm and kubecheck are pinned in deploy/tools/go.mod, a module of its own, so that Kubernetes' and Helm's
 # dependencies never pin monhook's. Their first build takes a few minutes; Go's build cache keeps it.
@@ -105,6 +114,8 @@ proto-check: proto ## fail when the committed generated code is stale
 	@git diff --exit-code -- proto || { echo "generated code is stale: run make proto and commit"; exit 1; }
 	@test -z "$$(git ls-files --others --exclude-standard -- proto)" || { echo "make proto made new files: commit them"; exit 1; }
 
+##@ Performance and reliability
+
 BENCH_TIME ?= 1s
 LOAD_FLAGS ?=
 
@@ -143,5 +154,3 @@ attack: ## the hostile-traffic attacks that once killed the process, at once, ag
 
 soak: ## Soak a built server on loopback: SOAK_CALLERS concurrent callers (100) for SOAK_DURATION (60s)
 	go run ./test/soak -callers $(SOAK_CALLERS) -duration $(SOAK_DURATION)
-
-check: fmt-check vet tidy-check proto-check lint check-static test chart-check ## everything CI runs
