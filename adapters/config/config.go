@@ -65,6 +65,7 @@ const DefaultPath = "configs/monhook.yaml"
 
 const (
 	configFlag = "config"
+	configEnv  = envPrefix + "CONFIG" // the file, when --config is not given
 	envPrefix  = "MONHOOK_"
 	// spaceonePort is what Cloudforet's own plugin images set; honouring it makes monhook a drop-in.
 	spaceonePort = "SPACEONE_PORT"
@@ -145,7 +146,7 @@ func flagName(key string) string { return strings.ReplaceAll(key, "_", "-") }
 // to fs, with the real defaults, so --help tells the truth; Load lets only the flags actually given override the
 // other layers. A renamed key keeps its old flag, hidden.
 func RegisterFlags(fs *pflag.FlagSet) {
-	fs.String(configFlag, "", "YAML configuration file (default "+DefaultPath+" when it exists)")
+	fs.String(configFlag, "", "YAML configuration file (env "+configEnv+"; default "+DefaultPath+" when it exists)")
 	d := reflect.ValueOf(Defaults())
 	register := func(name, help string, v reflect.Value) {
 		help += " (env " + envName(strings.ReplaceAll(name, "-", "_")) + ")"
@@ -201,7 +202,7 @@ func Load(fs *pflag.FlagSet, environ func() []string) (cfg Config, warnings []st
 	if err := merge(structs.Provider(Defaults(), "koanf"), nil, func(string) string { return "default" }); err != nil {
 		return Config{}, nil, fmt.Errorf("config: defaults: %s", oneLine(err))
 	}
-	if err := loadFile(fs, merge); err != nil {
+	if err := loadFile(fs, vars[configEnv], merge); err != nil {
 		return Config{}, nil, err
 	}
 	if port, ok := vars[spaceonePort]; ok {
@@ -279,15 +280,19 @@ func environment(vars []string) map[string]string {
 	return out
 }
 
-// loadFile merges the explicit --config file, else DefaultPath if it exists, rejecting keys Config lacks.
-func loadFile(fs *pflag.FlagSet, merge func(koanf.Provider, koanf.Parser, func(string) string) error) error {
-	path := DefaultPath
+// loadFile merges the configuration file: --config, else $MONHOOK_CONFIG, else DefaultPath if it exists,
+// rejecting keys Config lacks. A file named explicitly must exist.
+func loadFile(fs *pflag.FlagSet, fromEnv string, merge func(koanf.Provider, koanf.Parser, func(string) string) error) error {
+	path, named := DefaultPath, ""
 	if f := fs.Lookup(configFlag); f != nil && f.Changed {
-		path = f.Value.String()
-		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("config: --%s %q: no such file", configFlag, path)
+		path, named = f.Value.String(), "--"+configFlag
+	} else if fromEnv != "" {
+		path, named = fromEnv, configEnv
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if named != "" {
+			return fmt.Errorf("config: %s %q: no such file", named, path)
 		}
-	} else if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	// A typo in the file must not silently fall back to a default: read it alone first, keys checked.

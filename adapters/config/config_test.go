@@ -792,3 +792,32 @@ func TestRenamedKeysAreReadWithAWarning(t *testing.T) {
 		t.Errorf("Load = %v", err)
 	}
 }
+
+// TestConfigFileFromEnvironment: MONHOOK_CONFIG names the file when --config does not; --config wins; a named
+// file that does not exist is an error naming where the name came from, never a silent fall back to defaults.
+func TestConfigFileFromEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	write := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	fromEnv := write("env.yaml", "max_events: 7\n")
+	fromFlag := write("flag.yaml", "max_events: 9\n")
+
+	cfg, _, err := config.Load(flags(t), env{"MONHOOK_CONFIG": fromEnv}.environ)
+	if err != nil || cfg.MaxEvents != 7 {
+		t.Errorf("MONHOOK_CONFIG: max_events %d, %v; want 7", cfg.MaxEvents, err)
+	}
+	cfg, _, err = config.Load(flags(t, "--config", fromFlag), env{"MONHOOK_CONFIG": fromEnv}.environ)
+	if err != nil || cfg.MaxEvents != 9 {
+		t.Errorf("--config and MONHOOK_CONFIG: max_events %d, %v; want 9 from --config", cfg.MaxEvents, err)
+	}
+	_, _, err = config.Load(flags(t), env{"MONHOOK_CONFIG": filepath.Join(dir, "missing.yaml")}.environ)
+	if err == nil || !strings.Contains(err.Error(), `MONHOOK_CONFIG "`) || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("a missing MONHOOK_CONFIG file: %v", err)
+	}
+}
