@@ -3,7 +3,10 @@
 ifndef VERSION
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 endif
-LDFLAGS := -X main.version=$(VERSION)
+ifndef REVISION
+REVISION := $(shell git rev-parse HEAD 2>/dev/null)
+endif
+LDFLAGS := -X main.version=$(VERSION) -X main.revision=$(REVISION)
 GO      ?= go
 IMAGE   ?= monhook
 
