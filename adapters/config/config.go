@@ -1,5 +1,5 @@
 // Package config loads the server's configuration with koanf: flag > MONHOOK_* env > SPACEONE_PORT (listen) and
-// OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT (otlp_endpoint) > YAML file > default, each key checked by validator/v10
+// OTEL_EXPORTER_OTLP_[TRACES_]{ENDPOINT,PROTOCOL} (otlp_*) > YAML file > default, each key checked by validator/v10
 // tags. Every error is one line naming the key, the value and where it came from.
 package config
 
@@ -45,7 +45,8 @@ type Config struct {
 	ConnectionTimeout    time.Duration `koanf:"connection_timeout" validate:"gt=0" help:"a new gRPC connection must finish its handshake within this"`
 
 	AdminListen  string `koanf:"admin_listen" validate:"omitempty,hostport" help:"host:port of the HTTP admin listener (/metrics, /healthz, /readyz); \"\" turns it off"`
-	OTLPEndpoint string `koanf:"otlp_endpoint" validate:"omitempty,endpoint" help:"OTLP/gRPC collector for traces: http://host:4317 (plaintext) or https://host:4317 (TLS); \"\" turns tracing off; OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT apply below"`
+	OTLPEndpoint string `koanf:"otlp_endpoint" validate:"omitempty,endpoint" help:"OTLP collector for traces: http://host:4317 (plaintext) or https://host:4317 (TLS); \"\" turns tracing off; OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT apply below"`
+	OTLPProtocol string `koanf:"otlp_protocol" validate:"oneof=grpc http/protobuf" help:"OTLP transport to the collector: grpc or http/protobuf (then the endpoint is the collector's HTTP one, e.g. http://host:4318); OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL apply below"`
 
 	MaxEvents      int `koanf:"max_events" validate:"gt=0" help:"most events one Event.parse answer may have (alerts read from one body)"`
 	MaxEventBytes  int `koanf:"max_event_bytes" validate:"gt=0,ltefield=MaxAnswerBytes" help:"largest event, in encoded bytes, body-level fields it copies included"`
@@ -73,6 +74,8 @@ const (
 	// otelEndpoint and otelTracesEndpoint are OpenTelemetry's standard exporter variables.
 	otelEndpoint       = "OTEL_EXPORTER_OTLP_ENDPOINT"
 	otelTracesEndpoint = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+	otelProtocol       = "OTEL_EXPORTER_OTLP_PROTOCOL"
+	otelTracesProtocol = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
 )
 
 // renamed maps keys that have a new name to it: the old name is still read, with a warning.
@@ -98,7 +101,8 @@ func Defaults() Config {
 		MaxConnectionIdle:    5 * time.Minute,
 		ConnectionTimeout:    20 * time.Second,
 
-		AdminListen: "127.0.0.1:9464",
+		AdminListen:  "127.0.0.1:9464",
+		OTLPProtocol: "grpc",
 
 		MaxEvents:      1000,
 		MaxEventBytes:  1 << 20,
@@ -215,12 +219,16 @@ func Load(fs *pflag.FlagSet, environ func() []string) (cfg Config, warnings []st
 			return Config{}, nil, fmt.Errorf("config: %s: %s", spaceonePort, oneLine(err))
 		}
 	}
-	// OpenTelemetry's standard variables, the traces-only one first, sit just below MONHOOK_OTLP_ENDPOINT.
-	for _, name := range []string{otelEndpoint, otelTracesEndpoint} {
-		if v := vars[name]; v != "" {
-			m := map[string]any{"otlp_endpoint": v}
-			if err := merge(confmap.Provider(m, delim), nil, func(string) string { return name }); err != nil {
-				return Config{}, nil, fmt.Errorf("config: %s: %s", name, oneLine(err))
+	// OpenTelemetry's standard variables sit just below MONHOOK_OTLP_*; the traces-only one wins over the general
+	// one, so it is merged after it.
+	for _, v := range []struct{ name, key string }{
+		{otelEndpoint, "otlp_endpoint"}, {otelTracesEndpoint, "otlp_endpoint"},
+		{otelProtocol, "otlp_protocol"}, {otelTracesProtocol, "otlp_protocol"},
+	} {
+		if value := vars[v.name]; value != "" {
+			m := map[string]any{v.key: value}
+			if err := merge(confmap.Provider(m, delim), nil, func(string) string { return v.name }); err != nil {
+				return Config{}, nil, fmt.Errorf("config: %s: %s", v.name, oneLine(err))
 			}
 		}
 	}

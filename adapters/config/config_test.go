@@ -45,6 +45,7 @@ func defaults() config.Config {
 		ConnectionTimeout:    20 * time.Second,
 
 		AdminListen:  "127.0.0.1:9464",
+		OTLPProtocol: "grpc",
 		OTLPEndpoint: "",
 
 		MaxEvents:      1000,
@@ -604,6 +605,7 @@ func TestRegisterFlags(t *testing.T) {
 		"connection-timeout":     "20s",
 		"admin-listen":           "127.0.0.1:9464",
 		"otlp-endpoint":          "",
+		"otlp-protocol":          "grpc",
 
 		"max-events":           "1000",
 		"max-event-bytes":      "1048576",
@@ -819,5 +821,28 @@ func TestConfigFileFromEnvironment(t *testing.T) {
 	_, _, err = config.Load(flags(t), env{"MONHOOK_CONFIG": filepath.Join(dir, "missing.yaml")}.environ)
 	if err == nil || !strings.Contains(err.Error(), `MONHOOK_CONFIG "`) || !strings.Contains(err.Error(), "no such file") {
 		t.Errorf("a missing MONHOOK_CONFIG file: %v", err)
+	}
+}
+
+// TestOTLPProtocolFromOpenTelemetryVariables: the standard variables set otlp_protocol below MONHOOK_OTLP_PROTOCOL,
+// the traces-only one first; a transport the exporter does not speak is refused naming the variable.
+func TestOTLPProtocolFromOpenTelemetryVariables(t *testing.T) {
+	for _, tt := range []struct {
+		env  env
+		want string
+	}{
+		{env{}, "grpc"},
+		{env{"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"}, "http/protobuf"},
+		{env{"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/protobuf"}, "http/protobuf"},
+		{env{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/protobuf", "MONHOOK_OTLP_PROTOCOL": "grpc"}, "grpc"},
+	} {
+		cfg, err := load(t, "", tt.env)
+		if err != nil || cfg.OTLPProtocol != tt.want {
+			t.Errorf("%v: otlp_protocol %q, %v; want %q", tt.env, cfg.OTLPProtocol, err, tt.want)
+		}
+	}
+	_, err := load(t, "", env{"OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"})
+	if err == nil || !strings.Contains(err.Error(), "OTEL_EXPORTER_OTLP_PROTOCOL") {
+		t.Errorf("http/json: %v, want an error naming OTEL_EXPORTER_OTLP_PROTOCOL", err)
 	}
 }

@@ -124,7 +124,7 @@ func app(cfg config.Config, memoryLimit int64, log *slog.Logger) fx.Option {
 			// The answer is held to max_answer_bytes as events; the rest of its message is a few bytes per event.
 			MaxSendMsgSize: cfg.MaxAnswerBytes + 64*cfg.MaxEvents + 1024,
 			Compression:    cfg.Compression,
-		}, admin.Settings{Listen: cfg.AdminListen}, telemetry.Settings{OTLPEndpoint: cfg.OTLPEndpoint}),
+		}, admin.Settings{Listen: cfg.AdminListen}, telemetry.Settings{OTLPEndpoint: cfg.OTLPEndpoint, OTLPProtocol: cfg.OTLPProtocol}),
 		fx.WithLogger(func() fxevent.Logger {
 			l := &fxevent.SlogLogger{Logger: log}
 			l.UseLogLevel(slog.LevelDebug) // fx's wiring chatter; its errors stay at error level
