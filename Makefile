@@ -21,8 +21,8 @@ GOLANGCI         := $(CURDIR)/bin/golangci-lint
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-run: ## serve on 0.0.0.0:50051 (configs/monhook.yaml, text logs)
-	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/monhook serve --log-format text
+run: ## serve gRPC on 0.0.0.0:50051 and the admin listener on 127.0.0.1:9464 (text logs; RUN_FLAGS="--admin-listen=" to turn it off)
+	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/monhook serve --log-format text $(RUN_FLAGS)
 
 # CGO_ENABLED=0: nothing needs cgo, and without it the process reserves far less address space (no 8 MiB C stack
 # per thread), which matters under ulimit -v.
