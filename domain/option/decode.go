@@ -2,6 +2,7 @@ package option
 
 import (
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,6 +55,17 @@ func decodeStruct(key string, raw map[string]any, dst any, vs *[]Violation) {
 			*vs = append(*vs, check(key+"."+name, v.Field(f.index), f.rules)...)
 		}
 	}
+	for _, f := range fs {
+		if _, present := raw[f.name]; !present && f.required() {
+			*vs = append(*vs, Violation{Kind: Required, Key: key + "." + f.name})
+		}
+	}
+}
+
+// required reports whether the field's rules make it required: absent, it is a violation of its own.
+func (f field) required() bool {
+	own, _, _ := splitRules(f.rules)
+	return slices.Contains(own, "required")
 }
 
 func indexOf(fs []field, name string) int {
