@@ -36,9 +36,10 @@ func NewServerMetrics(reg *prometheus.Registry) (*grpcprom.ServerMetrics, error)
 // Counters are monhook's own Event.parse metrics. A nil *Counters counts nothing, so callers need no check.
 // Every label value comes from a closed set (sources, event types, error codes), never from a caller's input.
 type Counters struct {
-	parsed   *prometheus.CounterVec
-	failures *prometheus.CounterVec
-	detected *prometheus.CounterVec
+	parsed     *prometheus.CounterVec
+	failures   *prometheus.CounterVec
+	detected   *prometheus.CounterVec
+	signatures *prometheus.CounterVec
 }
 
 // NewCounters returns Counters registered in reg.
@@ -56,8 +57,12 @@ func NewCounters(reg *prometheus.Registry) (*Counters, error) {
 			Name: "monhook_source_detected_total",
 			Help: `Outcomes of source auto-detection in Event.parse: the source found, or "none".`,
 		}, []string{"source"}),
+		signatures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "monhook_sns_signatures_total",
+			Help: `AWS SNS signature checks of Event.parse bodies (options.sns_verify log or enforce), by mode and outcome ("verified", "failed", "unsigned").`,
+		}, []string{"mode", "outcome"}),
 	}
-	for _, v := range []*prometheus.CounterVec{c.parsed, c.failures, c.detected} {
+	for _, v := range []*prometheus.CounterVec{c.parsed, c.failures, c.detected, c.signatures} {
 		if err := reg.Register(v); err != nil {
 			return nil, err
 		}
@@ -83,5 +88,12 @@ func (c *Counters) ParseFailed(source, errorCode string) {
 func (c *Counters) Detected(source string) {
 	if c != nil {
 		c.detected.WithLabelValues(source).Inc()
+	}
+}
+
+// SignatureChecked counts one signature check.
+func (c *Counters) SignatureChecked(mode, outcome string) {
+	if c != nil {
+		c.signatures.WithLabelValues(mode, outcome).Inc()
 	}
 }
