@@ -16,6 +16,8 @@ type field struct {
 	rules string // validator/v10 tag
 	doc   string
 	typ   reflect.Type
+	// required: its rules start with "required", so its absence is a violation of its own.
+	required bool
 }
 
 var fieldCache sync.Map // reflect.Type → []field
@@ -29,8 +31,10 @@ func fieldsOf(t reflect.Type) []field {
 	for i := range t.NumField() {
 		sf := t.Field(i)
 		name, opts, _ := strings.Cut(sf.Tag.Get("json"), ",")
-		fs = append(fs, field{index: i, name: name, omit: opts == "omitempty", rules: sf.Tag.Get("validate"),
-			doc: sf.Tag.Get("doc"), typ: sf.Type})
+		rules := sf.Tag.Get("validate")
+		own, _, _ := splitRules(rules)
+		fs = append(fs, field{index: i, name: name, omit: opts == "omitempty", rules: rules,
+			doc: sf.Tag.Get("doc"), typ: sf.Type, required: slices.Contains(own, "required")})
 	}
 	fieldCache.Store(t, fs)
 	return fs
@@ -56,16 +60,12 @@ func decodeStruct(key string, raw map[string]any, dst any, vs *[]Violation) {
 		}
 	}
 	for _, f := range fs {
-		if _, present := raw[f.name]; !present && f.required() {
-			*vs = append(*vs, Violation{Kind: Required, Key: key + "." + f.name})
+		if f.required {
+			if _, present := raw[f.name]; !present {
+				*vs = append(*vs, Violation{Kind: Required, Key: key + "." + f.name})
+			}
 		}
 	}
-}
-
-// required reports whether the field's rules make it required: absent, it is a violation of its own.
-func (f field) required() bool {
-	own, _, _ := splitRules(f.rules)
-	return slices.Contains(own, "required")
 }
 
 func indexOf(fs []field, name string) int {

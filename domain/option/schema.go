@@ -76,7 +76,7 @@ func schemaOf(t reflect.Type, rules string) map[string]any {
 			p := schemaOf(f.typ, f.rules)
 			p["description"] = f.doc
 			props[f.name] = p
-			if f.required() {
+			if f.required {
 				required = append(required, f.name)
 			}
 		}
