@@ -42,6 +42,9 @@ const (
 	// cacheEntries and cacheTTL bound the cache: SNS has one certificate per region at a time, renewed yearly.
 	cacheEntries = 64
 	cacheTTL     = 24 * time.Hour
+	// failureTTL is how long a failed fetch is remembered: a certificate host that does not answer then costs one
+	// fetch (up to fetchBudget) per URL every 30 seconds, not one per call, and SNS's retries still find it again.
+	failureTTL = 30 * time.Second
 )
 
 // CertificateSettings is what NewCertificatesWith takes; NewCertificates uses AWS's hosts and the system's roots.
@@ -58,7 +61,7 @@ type CertificateSettings struct {
 // only when it is SNS's for the topic's region (https, the region's SNS host with no port, no user information,
 // query or fragment, a path ending in .pem); the certificate is kept only when its chain verifies to a root and it
 // is issued to SNS by name. Certificates are cached by URL for a day (never past their expiry), 64 at most, and
-// concurrent misses of one URL fetch it once. Redirects are not followed, every request times out, and answers are
+// concurrent misses of one URL fetch it once; a failure is remembered for 30 seconds. Redirects are not followed, every request times out, and answers are
 // read up to a bound.
 type Certificates struct {
 	settings CertificateSettings
@@ -71,6 +74,7 @@ type Certificates struct {
 
 type cachedCertificate struct {
 	cert  *x509.Certificate
+	err   error // a failed fetch's reason, remembered for failureTTL
 	until time.Time
 }
 
@@ -110,7 +114,7 @@ func (c *Certificates) Certificate(ctx context.Context, certURL, topicArn string
 	}
 	key := u.String()
 	if got, ok := c.cache.Get(key); ok && c.settings.Now().Before(got.until) {
-		return got.cert, nil
+		return got.cert, got.err
 	}
 	// The fetch runs on its own deadline, not the first caller's: a caller that gives up does not fail the others.
 	ch := c.group.DoChan(key, func() (any, error) { return c.fetch(key, region) })
@@ -181,9 +185,10 @@ func (c *Certificates) fetch(key, region string) (*x509.Certificate, error) {
 	return leaf, nil
 }
 
-// refuse logs why the certificate at key was not kept, and returns that reason.
+// refuse logs why the certificate at key was not kept and remembers it for failureTTL, and returns that reason.
 func (c *Certificates) refuse(msg, key string, err error) error {
 	c.log.Warn(msg, "url", clip(key), "reason", clip(err.Error()))
+	c.cache.Add(key, cachedCertificate{err: err, until: c.settings.Now().Add(failureTTL)})
 	return err
 }
 

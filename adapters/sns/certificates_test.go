@@ -242,7 +242,7 @@ func TestCertificatesThatDoNotPassAreRefused(t *testing.T) {
 	for i, tt := range tests {
 		path := "/case-" + string(rune('a'+i)) + ".pem"
 		a.sns.Serve(path, tt.body)
-		for range 2 { // a refusal is not cached: the second call asks again, and is refused again
+		for range 2 { // the second call is answered with the remembered refusal
 			_, err := c.Certificate(context.Background(), a.url(path), trusttest.Topic)
 			if err == nil || !strings.Contains(err.Error(), tt.reason) {
 				t.Errorf("%s: %v, want a refusal saying %q", tt.name, err, tt.reason)
@@ -304,5 +304,28 @@ func TestCertificateRedirectsAreNotFollowed(t *testing.T) {
 	}
 	if a.sns.Requests.Load() != 0 {
 		t.Error("the redirect was followed")
+	}
+}
+
+// TestAFailureIsRememberedBriefly: a host that fails costs one fetch per URL every 30 seconds, not one per call;
+// after that the URL is asked again, and a certificate that has appeared is used.
+func TestAFailureIsRememberedBriefly(t *testing.T) {
+	a := newAWS(t)
+	clock := time.Now()
+	s := a.sns.Settings(a.ca.Roots, a.issuers)
+	s.Now = func() time.Time { return clock }
+	c := sns.NewCertificatesWith(s, quiet())
+	for range 3 {
+		if _, err := c.Certificate(context.Background(), a.url("/later.pem"), trusttest.Topic); err == nil || !strings.Contains(err.Error(), "404") {
+			t.Fatalf("a missing certificate: %v", err)
+		}
+	}
+	if n := a.sns.Requests.Load(); n != 1 {
+		t.Errorf("%d requests for three calls within 30 s, want 1", n)
+	}
+	a.sns.Serve("/later.pem", snstest.PEM(a.leaf))
+	clock = clock.Add(31 * time.Second)
+	if _, err := c.Certificate(context.Background(), a.url("/later.pem"), trusttest.Topic); err != nil || a.sns.Requests.Load() != 2 {
+		t.Errorf("31 s later: %v after %d requests, want the certificate from a second request", err, a.sns.Requests.Load())
 	}
 }
