@@ -4,6 +4,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,6 +34,14 @@ type offlineConfirmer struct{ log *slog.Logger }
 func (c offlineConfirmer) Confirm(ctx context.Context, sub sourcekit.Subscription) error {
 	c.log.WarnContext(ctx, "subscription confirmation: not confirmed offline", "topic", sub.TopicArn)
 	return nil
+}
+
+// offlineCertificates fetches no SNS signing certificate: the CLI never goes on the network, so under
+// sns_verify log a signed body is read with a warning, and under enforce it is refused.
+type offlineCertificates struct{}
+
+func (offlineCertificates) Certificate(context.Context, string, string) (*x509.Certificate, error) {
+	return nil, errors.New("monhook parse fetches no certificate: it never goes on the network")
 }
 
 // ParseCommand is `monhook parse`: Event.parse offline, printing what Cloudforet would read from the gRPC answer.
@@ -72,7 +81,7 @@ func ParseCommand() *cobra.Command {
 				return err
 			}
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-			uc := application.NewParse(offlineConfirmer{log}, fixedClock(received), sourcekit.DefaultBudget)
+			uc := application.NewParse(offlineConfirmer{log}, offlineCertificates{}, fixedClock(received), sourcekit.DefaultBudget)
 			out, err := Parse(cmd.Context(), uc, log, opts, data)
 			if err != nil {
 				return err

@@ -13,6 +13,7 @@ import (
 	"github.com/monhook/monhook/domain/event"
 	"github.com/monhook/monhook/domain/option"
 	"github.com/monhook/monhook/domain/plugin"
+	"github.com/monhook/monhook/domain/trust"
 )
 
 // NewRegistry returns a registry of monhook's own, holding the Go runtime and process collectors. It is not
@@ -47,9 +48,10 @@ func NewServerMetrics(reg *prometheus.Registry) (*grpcprom.ServerMetrics, error)
 // Counters are monhook's own Event.parse metrics. A nil *Counters counts nothing, so callers need no check.
 // Every label value comes from a closed set (sources, event types, error codes), never from a caller's input.
 type Counters struct {
-	parsed   *prometheus.CounterVec
-	failures *prometheus.CounterVec
-	detected *prometheus.CounterVec
+	parsed     *prometheus.CounterVec
+	failures   *prometheus.CounterVec
+	detected   *prometheus.CounterVec
+	signatures *prometheus.CounterVec
 }
 
 // NewCounters returns Counters registered in reg.
@@ -67,8 +69,12 @@ func NewCounters(reg *prometheus.Registry) (*Counters, error) {
 			Name: "monhook_source_detected_total",
 			Help: `Outcomes of source auto-detection in Event.parse: the source found, or "none".`,
 		}, []string{"source"}),
+		signatures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "monhook_sns_signatures_total",
+			Help: `AWS SNS signature checks of Event.parse bodies (options.sns_verify log or enforce), by mode and outcome ("verified", "failed", "unsigned").`,
+		}, []string{"mode", "outcome"}),
 	}
-	for _, v := range []*prometheus.CounterVec{c.parsed, c.failures, c.detected} {
+	for _, v := range []*prometheus.CounterVec{c.parsed, c.failures, c.detected, c.signatures} {
 		if err := reg.Register(v); err != nil {
 			return nil, err
 		}
@@ -92,6 +98,11 @@ func NewCounters(reg *prometheus.Registry) (*Counters, error) {
 		}
 		for _, t := range []event.Type{event.Alert, event.Recovery} {
 			c.parsed.WithLabelValues(s, string(t))
+		}
+	}
+	for _, mode := range []option.SNSVerify{option.VerifyLog, option.VerifyEnforce} {
+		for _, outcome := range []trust.Outcome{trust.Verified, trust.Failed, trust.Unsigned} {
+			c.signatures.WithLabelValues(string(mode), string(outcome))
 		}
 	}
 	return c, nil
@@ -128,5 +139,12 @@ func (c *Counters) ParseFailed(source, errorCode string) {
 func (c *Counters) Detected(source string) {
 	if c != nil {
 		c.detected.WithLabelValues(source).Inc()
+	}
+}
+
+// SignatureChecked counts one signature check.
+func (c *Counters) SignatureChecked(mode, outcome string) {
+	if c != nil {
+		c.signatures.WithLabelValues(mode, outcome).Inc()
 	}
 }
