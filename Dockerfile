@@ -17,14 +17,15 @@ ARG RUNTIME_IMAGE=gcr.io/distroless/static-debian12:nonroot@sha256:afa5c872c8918
 FROM ${GO_IMAGE} AS build
 WORKDIR /src
 COPY . .
-# The build context has no .git, so the version comes in as an argument.
+# The build context has no .git, so the version and the commit come in as arguments.
 ARG VERSION=dev
+ARG REVISION=
 # Module and build caches are mounts, not layers (named here, whatever HOME and GOPATH the base sets): go build
 # downloads only the modules the binary imports (go.mod also lists the proto tools), and nothing of them stays in the
 # build stage's layers.
 RUN --mount=type=cache,target=/cache/mod --mount=type=cache,target=/cache/build \
 	GOMODCACHE=/cache/mod GOCACHE=/cache/build CGO_ENABLED=0 \
-	go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/monhook ./cmd/monhook
+	go build -trimpath -ldflags "-s -w -X main.version=${VERSION} -X main.revision=${REVISION}" -o /out/monhook ./cmd/monhook
 
 # ---- runtime: everything from here on is what `make image-local` builds offline, from bin/monhook-static on a
 # scratch base with the same user and CA certificates (see deploy/image/), and what `make image-test` runs.

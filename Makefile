@@ -3,9 +3,11 @@
 ifndef VERSION
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 endif
-LDFLAGS := -X main.version=$(VERSION)
-# The commit an image is built from, for its org.opencontainers.image.revision label.
-REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+# The commit built: the starting log line's revision (-X main.revision) and the image's org.opencontainers.image.revision.
+ifndef REVISION
+REVISION := $(shell git rev-parse HEAD 2>/dev/null)
+endif
+LDFLAGS := -X main.version=$(VERSION) -X main.revision=$(REVISION)
 GO      ?= go
 IMAGE   ?= monhook
 
@@ -23,8 +25,8 @@ GOLANGCI         := $(CURDIR)/bin/golangci-lint
 help: ## list the targets, by group
 	@awk 'BEGIN {FS = ":.*## "} /^##@ / {printf "\n%s\n", substr($$0, 5)} /^[a-z-]+:.*## / {printf "  %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-run: ## serve on 0.0.0.0:50051 (configs/monhook.yaml, text logs)
-	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/monhook serve --log-format text
+run: ## serve gRPC on 0.0.0.0:50051 and the admin listener on 127.0.0.1:9464 (text logs; RUN_FLAGS="--admin-listen=" to turn it off)
+	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/monhook serve --log-format text $(RUN_FLAGS)
 
 ##@ Build and images
 
@@ -132,7 +134,8 @@ FUZZTIME ?= 30s
 FUZZ_TARGETS := \
 	./domain/option:FuzzParse ./domain/option:FuzzPathSegments ./domain/option:FuzzTemplateParts \
 	./domain/source:FuzzNormalize ./domain/source:FuzzNormalizeWithOptions \
-	./adapters/grpc:FuzzAsMap ./adapters/grpc:FuzzAsMapWire ./adapters/grpc:FuzzParseWire
+	./adapters/grpc:FuzzAsMap ./adapters/grpc:FuzzAsMapWire ./adapters/grpc:FuzzParseWire \
+	./domain/trust:FuzzTrust
 SOAK_CALLERS ?= 100
 SOAK_DURATION ?= 60s
 

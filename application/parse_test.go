@@ -2,6 +2,7 @@ package application_test
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"testing"
 	"time"
@@ -29,8 +30,20 @@ func (c fixedClock) Now() time.Time { return time.Time(c) }
 
 var at = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 
+// fakeCertificates records the certificate URLs it is asked for and answers cert, or err.
+type fakeCertificates struct {
+	urls []string
+	cert *x509.Certificate
+	err  error
+}
+
+func (f *fakeCertificates) Certificate(_ context.Context, certURL, _ string) (*x509.Certificate, error) {
+	f.urls = append(f.urls, certURL)
+	return f.cert, f.err
+}
+
 func newParse(c *fakeConfirmer) *application.Parse {
-	return application.NewParse(c, fixedClock(at), sourcekit.DefaultBudget)
+	return application.NewParse(c, &fakeCertificates{err: errors.New("no certificate in this test")}, fixedClock(at), sourcekit.DefaultBudget)
 }
 
 func TestParseReadsABodyAtTheClocksTime(t *testing.T) {

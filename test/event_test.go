@@ -2,10 +2,8 @@ package e2e_test
 
 import (
 	"encoding/json"
-	"net"
 	"os"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -95,29 +93,13 @@ func TestParseErrorsReachCloudforetAsWritten(t *testing.T) {
 // TestHostileSubscribeURLIsNeverRequested sends SNS handshakes naming a listener on loopback, in the body and
 // through options.confirm_url: the server must refuse them without a single connection to it.
 func TestHostileSubscribeURLIsNeverRequested(t *testing.T) {
-	trap, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var connections atomic.Int32
-	go func() {
-		for {
-			conn, err := trap.Accept()
-			if err != nil {
-				return
-			}
-			connections.Add(1)
-			_ = conn.Close()
-		}
-	}()
-	t.Cleanup(func() { _ = trap.Close() })
-
+	addr, connections := trap(t)
 	srv := startServer(t)
 	c := dial(t, srv.addr)
 	topic := "arn:aws:sns:us-east-1:123456789012:alerts"
 	for _, u := range []string{
-		"http://" + trap.Addr().String() + "/?Action=ConfirmSubscription&TopicArn=" + topic,
-		"https://" + trap.Addr().String() + "/?Action=ConfirmSubscription&TopicArn=" + topic,
+		"http://" + addr + "/?Action=ConfirmSubscription&TopicArn=" + topic,
+		"https://" + addr + "/?Action=ConfirmSubscription&TopicArn=" + topic,
 		"https://169.254.169.254/latest/meta-data/?Action=ConfirmSubscription&TopicArn=" + topic,
 	} {
 		body, _ := json.Marshal(map[string]any{"Type": "SubscriptionConfirmation", "MessageId": "m", "TopicArn": topic, "SubscribeURL": u})

@@ -18,7 +18,7 @@ var supportedSources = source.Names()
 
 // defaultOptions is metadata.options for empty options: every option that has a default, with it.
 const defaultOptions = `{"source": "auto", "load_json": [], "convert_data": {}, "severity_map": {},
-	"default_severity": "NOT_AVAILABLE", "event_key_fields": []}`
+	"default_severity": "NOT_AVAILABLE", "event_key_fields": [], "sns_verify": "off", "sns_topic_arns": []}`
 
 func TestInitDescribesThePlugin(t *testing.T) {
 	t.Parallel()
@@ -89,7 +89,8 @@ func TestInitEchoesGivenOptionsWithDefaults(t *testing.T) {
 	md := object(t, c.mustCall(t, "Webhook.init",
 		`{"options": {"source": "grafana", "message_root": "message", "severity_map": {"P1": "CRITICAL"}}}`), "metadata")
 	want := parse(t, `{"source": "grafana", "message_root": "message", "severity_map": {"P1": "CRITICAL"},
-		"load_json": [], "convert_data": {}, "default_severity": "NOT_AVAILABLE", "event_key_fields": []}`)
+		"load_json": [], "convert_data": {}, "default_severity": "NOT_AVAILABLE", "event_key_fields": [],
+		"sns_verify": "off", "sns_topic_arns": []}`)
 	if !sameJSON(md["options"], want) {
 		t.Errorf("metadata.options = %s, want %s", show(md["options"]), show(want))
 	}

@@ -30,7 +30,7 @@ func HealthCommand() *cobra.Command {
 			"configuration (configs/monhook.yaml or --config, MONHOOK_LISTEN, SPACEONE_PORT): its listen address,\n" +
 			"with loopback for an unspecified host (0.0.0.0:50051 is checked at 127.0.0.1:50051). Prints the status\n" +
 			"and exits 0 when it is SERVING; exits 1 when it is anything else, or no answer comes within --timeout.",
-		Args:          cobra.NoArgs,
+		Args:          Usage(cobra.NoArgs),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -4,7 +4,9 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -34,16 +36,25 @@ func (c offlineConfirmer) Confirm(ctx context.Context, sub sourcekit.Subscriptio
 	return nil
 }
 
+// offlineCertificates fetches no SNS signing certificate: the CLI never goes on the network, so under
+// sns_verify log a signed body is read with a warning, and under enforce it is refused.
+type offlineCertificates struct{}
+
+func (offlineCertificates) Certificate(context.Context, string, string) (*x509.Certificate, error) {
+	return nil, errors.New("monhook parse fetches no certificate: it never goes on the network")
+}
+
 // ParseCommand is `monhook parse`: Event.parse offline, printing what Cloudforet would read from the gRPC answer.
 func ParseCommand() *cobra.Command {
 	var optionsArg, receivedArg string
 	cmd := &cobra.Command{
-		Use:   "parse [--options JSON|@FILE] PAYLOAD_FILE|-",
+		Use:   "parse [--options JSON|@FILE] [PAYLOAD_FILE|-]",
 		Short: "Parse one webhook body offline and print the events, as Event.parse would answer",
-		Long: "Runs Event.parse with no server: reads a webhook body from a file (or - for standard input), applies\n" +
-			"the options, and prints {\"results\": [...]} as Cloudforet reads the gRPC answer. On failure it prints\n" +
-			"the same ERROR_... text the server would send, and exits non-zero. Use it to try convert_data templates.",
-		Args:          cobra.ExactArgs(1),
+		Long: "Runs Event.parse with no server: reads a webhook body from a file (or from standard input, given - or\n" +
+			"no file when it is not a terminal), applies the options, and prints {\"results\": [...]} as Cloudforet\n" +
+			"reads the gRPC answer. On failure it prints the same ERROR_... text the server would send and exits 1\n" +
+			"(2 for a command line it cannot read). Use it to try convert_data templates.",
+		Args:          Usage(cobra.MaximumNArgs(1)),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -51,20 +62,26 @@ func ParseCommand() *cobra.Command {
 			if receivedArg != "" {
 				t, err := time.Parse(time.RFC3339Nano, receivedArg)
 				if err != nil {
-					return fmt.Errorf("--received %q is not an RFC 3339 time", receivedArg)
+					return UsageError{fmt.Errorf("--received %q is not an RFC 3339 time", receivedArg)}
 				}
 				received = t
 			}
 			opts, err := readOptions(optionsArg)
 			if err != nil {
-				return err
+				return UsageError{err}
 			}
-			data, err := readPayload(args[0], cmd.InOrStdin())
+			name := "-"
+			if len(args) == 1 {
+				name = args[0]
+			} else if isTerminal(cmd.InOrStdin()) {
+				return UsageError{errors.New("no body: name a file, or pipe the body on standard input")}
+			}
+			data, err := readPayload(name, cmd.InOrStdin())
 			if err != nil {
 				return err
 			}
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-			uc := application.NewParse(offlineConfirmer{log}, fixedClock(received), sourcekit.DefaultBudget)
+			uc := application.NewParse(offlineConfirmer{log}, offlineCertificates{}, fixedClock(received), sourcekit.DefaultBudget)
 			out, err := Parse(cmd.Context(), uc, log, opts, data)
 			if err != nil {
 				return err
@@ -143,6 +160,16 @@ func readPayload(name string, stdin io.Reader) (map[string]any, error) {
 		return nil, fmt.Errorf("payload %s must be a JSON object: %v", name, errOr(err, "null"))
 	}
 	return m, nil
+}
+
+// isTerminal reports whether r is a terminal, where nobody would pipe a body.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func errOr(err error, s string) any {

@@ -20,6 +20,7 @@ import (
 	"github.com/monhook/monhook/domain/option"
 	"github.com/monhook/monhook/domain/pipeline"
 	"github.com/monhook/monhook/domain/source/sourcekit"
+	"github.com/monhook/monhook/domain/trust"
 )
 
 // The error codes monhook answers with: Cloudforet's Python services' codes where one fits, monhook's own where
@@ -33,6 +34,9 @@ const (
 	CodeUnsupported     = "ERROR_UNSUPPORTED_PAYLOAD"
 	CodeLimitExceeded   = "ERROR_LIMIT_EXCEEDED"
 	CodeNotConfirmed    = "ERROR_SUBSCRIPTION_NOT_CONFIRMED"
+	CodeNotVerified     = "ERROR_SIGNATURE_NOT_VERIFIED"
+	CodeTopicNotAllowed = "ERROR_TOPIC_NOT_ALLOWED"
+	CodeSecretMismatch  = "ERROR_BODY_SECRET_MISMATCH" //nolint:gosec // G101: the name of an error code, not a credential
 	CodeTimeout         = "ERROR_TIMEOUT"
 	CodeCanceled        = "ERROR_CANCELED"
 	CodeExhausted       = "ERROR_RESOURCE_EXHAUSTED"
@@ -40,6 +44,13 @@ const (
 	errorInfoDomain     = "monhook"
 	internalDescription = "Unknown error. (message = internal error; the plugin's log has the cause)"
 )
+
+// Codes lists every ERROR_ code Status can give, so that a metric can show each at zero before it first happens.
+func Codes() []string {
+	return []string{CodeRequired, CodeNotSupported, CodeInvalidType, CodeInvalid, CodeInvalidPayload, CodeUnsupported,
+		CodeLimitExceeded, CodeNotConfirmed, CodeNotVerified, CodeTopicNotAllowed, CodeSecretMismatch, CodeTimeout,
+		CodeCanceled, CodeExhausted, CodeUnknown}
+}
 
 // maxViolations is how many violations a BadRequest lists; the details name the first.
 const maxViolations = 10
@@ -64,13 +75,19 @@ func Status(log *slog.Logger, err error) error {
 	return New(grpcCode, code, text)
 }
 
-// classify names err's error code, gRPC code and message.
+// classify names err's error code, gRPC code and message. A body the options do not trust is INVALID_ARGUMENT,
+// not UNAUTHENTICATED or PERMISSION_DENIED: Cloudforet's client turns those two into its own
+// ERROR_AUTHENTICATE_FAILURE and ERROR_PERMISSION_DENIED (the latter without the message), and the user would never
+// read why the body was refused.
 func classify(err error) (code string, grpcCode codes.Code, text string) {
 	var (
 		ip *sourcekit.InvalidPayloadError
 		up *pipeline.UnsupportedPayloadError
 		le *sourcekit.LimitError
 		ce *application.ConfirmError
+		sg *trust.SignatureError
+		te *trust.TopicError
+		se *trust.SecretError
 	)
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
@@ -81,6 +98,12 @@ func classify(err error) (code string, grpcCode codes.Code, text string) {
 		return CodeLimitExceeded, codes.InvalidArgument, le.Error()
 	case errors.As(err, &ce):
 		return CodeNotConfirmed, codes.FailedPrecondition, ClipN(ce.Error(), 8*clipBytes)
+	case errors.As(err, &te):
+		return CodeTopicNotAllowed, codes.InvalidArgument, ClipN(te.Error(), 8*clipBytes)
+	case errors.As(err, &se):
+		return CodeSecretMismatch, codes.InvalidArgument, ClipN(se.Error(), 8*clipBytes)
+	case errors.As(err, &sg):
+		return CodeNotVerified, codes.InvalidArgument, ClipN(sg.Error(), 8*clipBytes)
 	case errors.As(err, &ip):
 		return CodeInvalidPayload, codes.InvalidArgument, ClipN(ip.Error(), 8*clipBytes)
 	case errors.As(err, &up):

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/monhook/monhook/domain/option"
 	"github.com/monhook/monhook/domain/pipeline"
 	"github.com/monhook/monhook/domain/source/sourcekit"
+	"github.com/monhook/monhook/domain/trust"
 )
 
 // TestEveryDomainErrorHasItsCodeInTextAndErrorInfo checks the one spelling: the status code, the details' prefix,
@@ -36,6 +38,11 @@ func TestEveryDomainErrorHasItsCodeInTextAndErrorInfo(t *testing.T) {
 		{&pipeline.UnsupportedPayloadError{Tried: []string{"a"}}, codes.InvalidArgument, cloudforet.CodeUnsupported},
 		{&sourcekit.LimitError{Limit: "max_events", Max: 1, What: "2"}, codes.InvalidArgument, cloudforet.CodeLimitExceeded},
 		{&application.ConfirmError{Err: errors.New("refused")}, codes.FailedPrecondition, cloudforet.CodeNotConfirmed},
+		{&trust.SignatureError{Reason: "its Signature does not match"}, codes.InvalidArgument, cloudforet.CodeNotVerified},
+		{&trust.SignatureError{Unsigned: true, Reason: "it has no Signature"}, codes.InvalidArgument, cloudforet.CodeNotVerified},
+		{&trust.TopicError{Topic: "arn:aws:sns:us-east-1:1:t"}, codes.InvalidArgument, cloudforet.CodeTopicNotAllowed},
+		{&trust.SecretError{Path: "token", Missing: true}, codes.InvalidArgument, cloudforet.CodeSecretMismatch},
+		{&application.ConfirmError{Err: &trust.SignatureError{Reason: "x"}}, codes.FailedPrecondition, cloudforet.CodeNotConfirmed},
 		{fmt.Errorf("wrapped: %w", context.DeadlineExceeded), codes.DeadlineExceeded, cloudforet.CodeTimeout},
 		{context.Canceled, codes.Canceled, cloudforet.CodeCanceled},
 		{errors.New("a bug"), codes.Internal, cloudforet.CodeUnknown},
@@ -51,6 +58,9 @@ func TestEveryDomainErrorHasItsCodeInTextAndErrorInfo(t *testing.T) {
 		}
 		if c := cloudforet.Code(tt.err); c != tt.want {
 			t.Errorf("%T: Code = %q, want %s", tt.err, c, tt.want)
+		}
+		if !slices.Contains(cloudforet.Codes(), tt.want) {
+			t.Errorf("Codes() lacks %s, so its metric series is not listed at start", tt.want)
 		}
 	}
 	// A status passes through as it is; one without ErrorInfo (grpc-go's own) counts as unknown.

@@ -115,7 +115,7 @@ func (benchConfirmer) Confirm(context.Context, sourcekit.Subscription) error { r
 func BenchmarkHandlers(b *testing.B) {
 	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	wh := newWebhookServer(application.NewInit(plugin.Build{Version: "v1"}), application.NewVerify(), benchSettings, log)
-	ev := newEventServer(application.NewParse(benchConfirmer{}, benchClock{}, sourcekit.DefaultBudget), benchSettings, log, Observers{})
+	ev := newEventServer(application.NewParse(benchConfirmer{}, noCertificates{}, benchClock{}, sourcekit.DefaultBudget), benchSettings, log, Observers{})
 	ctx := context.Background()
 	empty := &structpb.Struct{}
 	b.Run("init", func(b *testing.B) {

@@ -15,6 +15,7 @@ import (
 	"github.com/monhook/monhook/domain/option"
 	"github.com/monhook/monhook/domain/pipeline"
 	"github.com/monhook/monhook/domain/source/sourcekit"
+	"github.com/monhook/monhook/domain/trust"
 	pluginpb "github.com/monhook/monhook/proto/spaceone/api/monitoring/plugin"
 )
 
@@ -36,6 +37,7 @@ func newEventServer(p *application.Parse, s Settings, log *slog.Logger, o Observ
 func (s *eventServer) Parse(ctx context.Context, req *pluginpb.ParseRequest) (*pluginpb.EventsInfo, error) {
 	want := requestedSource(req.GetOptions())
 	res, err := s.handle(ctx, req)
+	s.checked(ctx, res.Signature)
 	if err != nil {
 		st := cloudforet.Status(s.log, err)
 		s.failed(ctx, want, err, st)
@@ -100,6 +102,20 @@ func (s *eventServer) failed(ctx context.Context, want string, err, st error) {
 	}
 	nameSource(ctx, src)
 	s.counters.ParseFailed(src, cloudforet.Code(st))
+}
+
+// checked counts a signature check, names its outcome on the request line, and logs why one did not verify (the
+// reason names fields and hosts, never a value of the body).
+func (s *eventServer) checked(ctx context.Context, c trust.Check) {
+	if c.Mode == "" {
+		return
+	}
+	s.counters.SignatureChecked(string(c.Mode), string(c.Outcome))
+	addLogFields(ctx, slog.String("sns_signature", string(c.Outcome)))
+	if c.Outcome != trust.Verified {
+		s.log.WarnContext(ctx, "sns signature not verified", "mode", string(c.Mode), "outcome", string(c.Outcome),
+			"reason", cloudforet.ClipN(c.Reason, 4*128), "topic", cloudforet.Clip(c.Topic))
+	}
 }
 
 // nameSource puts the call's source on its span and on its request line.

@@ -197,7 +197,7 @@ func newRunner(srv *grpc.Server, hs *health.Server, d *drain, s Settings, log *s
 func (r *runner) start() error {
 	lis, err := net.Listen("tcp", r.settings.Listen)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", r.settings.Listen, err)
+		return fmt.Errorf("listen on %s: %w (set listen, --listen or MONHOOK_LISTEN to another host:port)", r.settings.Listen, err)
 	}
 	r.serveOn(lis)
 	return nil

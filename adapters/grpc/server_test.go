@@ -3,7 +3,9 @@ package grpc
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net"
 	"strings"
@@ -118,15 +120,28 @@ func serveWith(t *testing.T, confirmer application.Confirmer, o Observers, extra
 	return serveAt(t, slog.LevelInfo, confirmer, o, extra...)
 }
 
+// noCertificates fetches no SNS certificate: signature checks in tests that do not test them fail.
+type noCertificates struct{}
+
+func (noCertificates) Certificate(context.Context, string, string) (*x509.Certificate, error) {
+	return nil, errors.New("this test fetches no certificate")
+}
+
 // serveAt is serveWith logging at level.
 func serveAt(t testing.TB, level slog.Level, confirmer application.Confirmer, o Observers, extra ...func(*grpc.Server)) *testServer {
+	t.Helper()
+	return serveParts(t, level, confirmer, noCertificates{}, o, extra...)
+}
+
+// serveParts is serveAt fetching SNS certificates from certs.
+func serveParts(t testing.TB, level slog.Level, confirmer application.Confirmer, certs application.Certificates, o Observers, extra ...func(*grpc.Server)) *testServer {
 	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: level}))
 	build := plugin.Build{Version: "v0.0.0-test"}
 	srv := newServer(testSettings, log, o)
 	hs := health.NewServer()
-	parse := application.NewParse(confirmer, fixedClock{}, sourcekit.DefaultBudget)
+	parse := application.NewParse(confirmer, certs, fixedClock{}, sourcekit.DefaultBudget)
 	d := newDrain()
 	register(srv, hs, d, newWebhookServer(application.NewInit(build), application.NewVerify(), testSettings, log),
 		newEventServer(parse, testSettings, log, o), newServerInfoServer(build))
@@ -306,8 +321,8 @@ func TestRequestLogNamesMethodAndTraceButNoOptionValues(t *testing.T) {
 		if l["trace_id"] != "4bf92f3577b34da6a3ce929d0e0e4736" || l["grpc.service"] != "spaceone.api.monitoring.plugin.Webhook" {
 			t.Errorf("request line lacks trace id or service: %v", l)
 		}
-		if _, ok := l["grpc.time_ms"]; !ok {
-			t.Errorf("request line lacks the duration: %v", l)
+		if ms, ok := l["grpc.time_ms"].(float64); !ok || ms < 0 {
+			t.Errorf("request line lacks the duration as a number of milliseconds: %v", l)
 		}
 	}
 	if calls[0]["grpc.method"] != "verify" || calls[0]["grpc.code"] != "OK" {
@@ -437,7 +452,8 @@ func TestModuleStartsAndStopsOnRealTCP(t *testing.T) {
 	var r *runner
 	app := fxtest.New(t,
 		fx.Supply(slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), plugin.Build{Version: "v"}, testSettings, sourcekit.DefaultBudget),
-		fx.Provide(func() application.Clock { return fixedClock{} }, func() application.Confirmer { return &recordingConfirmer{} }),
+		fx.Provide(func() application.Clock { return fixedClock{} }, func() application.Confirmer { return &recordingConfirmer{} },
+			func() application.Certificates { return noCertificates{} }),
 		application.Module, Module,
 		fx.Populate(&r),
 	)
@@ -463,7 +479,8 @@ func TestModuleFailsToStartOnATakenPort(t *testing.T) {
 	s.Listen = taken.Addr().String()
 	app := fx.New(fx.NopLogger,
 		fx.Supply(slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), plugin.Build{Version: "v"}, s, sourcekit.DefaultBudget),
-		fx.Provide(func() application.Clock { return fixedClock{} }, func() application.Confirmer { return &recordingConfirmer{} }),
+		fx.Provide(func() application.Clock { return fixedClock{} }, func() application.Confirmer { return &recordingConfirmer{} },
+			func() application.Certificates { return noCertificates{} }),
 		application.Module, Module)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

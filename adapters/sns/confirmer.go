@@ -157,10 +157,8 @@ func (c *Confirmer) checkSNS(u *url.URL, sub sourcekit.Subscription) (*url.URL, 
 	if !ok {
 		return nil, errors.New("its TopicArn is not an SNS topic ARN in an AWS region")
 	}
-	for _, h := range c.hosts {
-		if strings.EqualFold(u.Host, strings.ReplaceAll(h, "{region}", region)) {
-			return u, nil
-		}
+	if allowedHost(u.Host, region, c.hosts) {
+		return u, nil
 	}
 	return nil, fmt.Errorf("its host is not SNS's for region %s", region)
 }
@@ -202,5 +200,8 @@ func hostOf(raw string) string {
 	return ""
 }
 
-// Module offers the Confirmer as the application's Confirmer.
-var Module = fx.Module("sns", fx.Provide(fx.Annotate(NewConfirmer, fx.As(new(application.Confirmer)))))
+// Module offers the Confirmer as the application's Confirmer, and Certificates as its Certificates.
+var Module = fx.Module("sns", fx.Provide(
+	fx.Annotate(NewConfirmer, fx.As(new(application.Confirmer))),
+	fx.Annotate(NewCertificates, fx.As(new(application.Certificates))),
+))

@@ -2,6 +2,7 @@ package option
 
 import (
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +16,8 @@ type field struct {
 	rules string // validator/v10 tag
 	doc   string
 	typ   reflect.Type
+	// required: its rules start with "required", so its absence is a violation of its own.
+	required bool
 }
 
 var fieldCache sync.Map // reflect.Type → []field
@@ -28,8 +31,10 @@ func fieldsOf(t reflect.Type) []field {
 	for i := range t.NumField() {
 		sf := t.Field(i)
 		name, opts, _ := strings.Cut(sf.Tag.Get("json"), ",")
-		fs = append(fs, field{index: i, name: name, omit: opts == "omitempty", rules: sf.Tag.Get("validate"),
-			doc: sf.Tag.Get("doc"), typ: sf.Type})
+		rules := sf.Tag.Get("validate")
+		own, _, _ := splitRules(rules)
+		fs = append(fs, field{index: i, name: name, omit: opts == "omitempty", rules: rules,
+			doc: sf.Tag.Get("doc"), typ: sf.Type, required: slices.Contains(own, "required")})
 	}
 	fieldCache.Store(t, fs)
 	return fs
@@ -52,6 +57,13 @@ func decodeStruct(key string, raw map[string]any, dst any, vs *[]Violation) {
 		ok := decodeValue(key+"."+name, value, v.Field(f.index), vs)
 		if (ok || f.typ.Kind() == reflect.Map) && f.rules != "" {
 			*vs = append(*vs, check(key+"."+name, v.Field(f.index), f.rules)...)
+		}
+	}
+	for _, f := range fs {
+		if f.required {
+			if _, present := raw[f.name]; !present {
+				*vs = append(*vs, Violation{Kind: Required, Key: key + "." + f.name})
+			}
 		}
 	}
 }

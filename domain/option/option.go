@@ -24,6 +24,9 @@ type Options struct {
 	DefaultSeverity event.Severity            `json:"default_severity" validate:"severity" doc:"Severity of an alert whose source gives no level, or a level neither the source nor severity_map knows."`
 	EventKeyFields  []Path                    `json:"event_key_fields" validate:"max=16,unique,dive,path" doc:"Paths whose values, joined and hashed, replace the source's default event key."`
 	SourceTimezone  string                    `json:"source_timezone,omitempty" validate:"max=64,zone" doc:"IANA time zone (such as Europe/Berlin) in which the source writes times that carry no offset, as Zabbix writes {EVENT.DATE} {EVENT.TIME}; UTC when unset. A timezone field in the body wins. The zone must be one of the IANA time zone database."`
+	SNSVerify       SNSVerify                 `json:"sns_verify" validate:"oneof=off log enforce" doc:"AWS SNS message signatures: off (not checked), log (checked; a failure is logged and counted and the body still read) or enforce (only a signed SNS message whose signature verifies is read; any other body is refused)."`
+	SNSTopicArns    []TopicPattern            `json:"sns_topic_arns" validate:"max=64,unique,dive,max=512,topic" doc:"SNS topics whose messages are read, as ARNs (arn:aws:sns:<region>:<account>:<topic>) in which a segment may hold * wildcards; when set, a body from any other topic, or naming none, is refused before any outbound request."`
+	BodySecret      *BodySecret               `json:"body_secret,omitempty" doc:"A secret that bodies the user templates must carry: the text at path must equal value."`
 }
 
 // ConvertData holds templates that override single fields of a parsed event.
@@ -57,6 +60,8 @@ func Defaults() Options {
 		SeverityMap:     map[string]event.Severity{},
 		DefaultSeverity: event.NotAvailable,
 		EventKeyFields:  []Path{},
+		SNSVerify:       VerifyOff,
+		SNSTopicArns:    []TopicPattern{},
 	}
 }
 

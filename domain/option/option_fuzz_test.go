@@ -46,6 +46,10 @@ var fuzzDocuments = []string{
 	`{"convert_data": {"additional_info": {"": "x"}}}`,
 	`{"convert_data": []}`,
 	`{"foo": 1}`,
+	`{"sns_verify": "enforce", "sns_topic_arns": ["arn:aws:sns:us-east-1:123456789012:alerts", "arn:aws:sns:*:123456789012:prod-*"]}`,
+	`{"sns_verify": "on", "sns_topic_arns": ["arn:aws:sns:us-east-1:1:a"]}`,
+	`{"body_secret": {"path": "auth.token", "value": "0123456789abcdef"}}`,
+	`{"body_secret": {"path": "auth.token"}}`,
 }
 
 // FuzzParse decodes random JSON objects as options. Parse must never panic; it either refuses with one *Error

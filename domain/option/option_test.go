@@ -54,6 +54,18 @@ var acceptCases = []struct {
 	{"longest template", map[string]any{"convert_data": map[string]any{"rule": strings.Repeat("é", 4096)}}, func(o *option.Options) {
 		o.ConvertData.Rule = option.Template(strings.Repeat("é", 4096))
 	}},
+	{"sns_verify log", map[string]any{"sns_verify": "log"}, func(o *option.Options) { o.SNSVerify = option.VerifyLog }},
+	{"sns_verify enforce", map[string]any{"sns_verify": "enforce"}, func(o *option.Options) { o.SNSVerify = option.VerifyEnforce }},
+	{"sns_topic_arns", map[string]any{"sns_topic_arns": []any{
+		"arn:aws:sns:us-east-1:123456789012:alerts", "arn:aws-cn:sns:cn-north-1:123456789012:orders.fifo",
+		"arn:aws:sns:*:123456789012:prod-*", "arn:*:*:*:*:*", "arn:aws-us-gov:sns:us-gov-west-1:12345678901*:" + strings.Repeat("t", 256),
+	}}, func(o *option.Options) {
+		o.SNSTopicArns = []option.TopicPattern{"arn:aws:sns:us-east-1:123456789012:alerts", "arn:aws-cn:sns:cn-north-1:123456789012:orders.fifo",
+			"arn:aws:sns:*:123456789012:prod-*", "arn:*:*:*:*:*", option.TopicPattern("arn:aws-us-gov:sns:us-gov-west-1:12345678901*:" + strings.Repeat("t", 256))}
+	}},
+	{"body_secret", map[string]any{"body_secret": map[string]any{"path": "auth.token", "value": "0123456789abcdef"}}, func(o *option.Options) {
+		o.BodySecret = &option.BodySecret{Path: "auth.token", Value: "0123456789abcdef"}
+	}},
 }
 
 func TestParseAcceptsAndFillsDefaults(t *testing.T) {
@@ -148,6 +160,26 @@ var rejectCases = []struct {
 	{"triple brace", map[string]any{"convert_data": map[string]any{"rule": "{{{ a }}}"}}, option.Invalid, "options.convert_data.rule", "", "not a {{ path }} placeholder"},
 	{"whitespace control", map[string]any{"convert_data": map[string]any{"rule": "{{- a -}}"}}, option.Invalid, "options.convert_data.rule", "", "not a {{ path }} placeholder"},
 	{"too long template", map[string]any{"convert_data": map[string]any{"title": strings.Repeat("x", 4097)}}, option.Invalid, "options.convert_data.title", "", "at most 4096 characters"},
+	{"unknown sns_verify", map[string]any{"sns_verify": "strict"}, option.Invalid, "options.sns_verify", "", `"strict" is not one of off, log, enforce`},
+	{"sns_verify not a string", map[string]any{"sns_verify": true}, option.InvalidType, "options.sns_verify", option.TypeStr, ""},
+	{"sns_topic_arns not a list", map[string]any{"sns_topic_arns": "arn:aws:sns:us-east-1:123456789012:a"}, option.InvalidType, "options.sns_topic_arns", option.TypeList, ""},
+	{"topic of another service", map[string]any{"sns_topic_arns": []any{"arn:aws:sqs:us-east-1:123456789012:a"}}, option.Invalid, "options.sns_topic_arns[0]", "", "is not an SNS topic ARN"},
+	{"topic with five segments", map[string]any{"sns_topic_arns": []any{"arn:aws:sns:us-east-1:a"}}, option.Invalid, "options.sns_topic_arns[0]", "", "is not an SNS topic ARN"},
+	{"topic with a short account", map[string]any{"sns_topic_arns": []any{"arn:aws:sns:us-east-1:1234:a"}}, option.Invalid, "options.sns_topic_arns[0]", "", "is not an SNS topic ARN"},
+	{"topic with a region that is none", map[string]any{"sns_topic_arns": []any{"arn:aws:sns:s3:123456789012:a"}}, option.Invalid, "options.sns_topic_arns[0]", "", "is not an SNS topic ARN"},
+	{"topic name too long", map[string]any{"sns_topic_arns": []any{"arn:aws:sns:us-east-1:123456789012:" + strings.Repeat("t", 257)}}, option.Invalid, "options.sns_topic_arns[0]", "", "is not an SNS topic ARN"},
+	{"topic pattern too long", map[string]any{"sns_topic_arns": []any{"arn:aws:sns:us-east-1:123456789012:*" + strings.Repeat("t", 500)}}, option.Invalid, "options.sns_topic_arns[0]", "", "at most 512 characters"},
+	{"repeated topic", map[string]any{"sns_topic_arns": []any{"arn:aws:sns:us-east-1:123456789012:a", "arn:aws:sns:us-east-1:123456789012:a"}}, option.Invalid, "options.sns_topic_arns", "", "must not repeat"},
+	{"too many topics", map[string]any{"sns_topic_arns": many(65, func(i int) string { return "arn:aws:sns:us-east-1:123456789012:" + strings.Repeat("t", i+1) })}, option.Invalid, "options.sns_topic_arns", "", "at most 64 entries"},
+	{"body_secret not a dict", map[string]any{"body_secret": "s3cr3t-s3cr3t-s3cr3t"}, option.InvalidType, "options.body_secret", option.TypeDict, ""},
+	{"body_secret without value", map[string]any{"body_secret": map[string]any{"path": "token"}}, option.Required, "options.body_secret.value", "", ""},
+	{"body_secret without path", map[string]any{"body_secret": map[string]any{"value": "0123456789abcdef"}}, option.Required, "options.body_secret.path", "", ""},
+	{"body_secret too short", map[string]any{"body_secret": map[string]any{"path": "token", "value": "0123456789abcde"}}, option.Invalid, "options.body_secret.value", "", "at least 16 characters"},
+	{"body_secret too long", map[string]any{"body_secret": map[string]any{"path": "token", "value": strings.Repeat("s", 257)}}, option.Invalid, "options.body_secret.value", "", "at most 256 characters"},
+	{"body_secret empty path", map[string]any{"body_secret": map[string]any{"path": "", "value": "0123456789abcdef"}}, option.Invalid, "options.body_secret.path", "", "must not be empty"},
+	{"body_secret bad path", map[string]any{"body_secret": map[string]any{"path": "a b", "value": "0123456789abcdef"}}, option.Invalid, "options.body_secret.path", "", "' ' at offset 1"},
+	{"body_secret value not a string", map[string]any{"body_secret": map[string]any{"path": "token", "value": 1234567890123456.0}}, option.InvalidType, "options.body_secret.value", option.TypeStr, ""},
+	{"body_secret unknown key", map[string]any{"body_secret": map[string]any{"path": "token", "value": "0123456789abcdef", "header": "x"}}, option.NotSupported, "options.body_secret.header", "", ""},
 	{"bad resource template", map[string]any{"convert_data": map[string]any{"resource": map[string]any{"resource_id": "{{ a b }}"}}}, option.Invalid, "options.convert_data.resource.resource_id", "", "not a {{ path }} placeholder"},
 	{"bad additional_info template", map[string]any{"convert_data": map[string]any{"additional_info": map[string]any{"url": "{{ x.1.$ }}"}}}, option.Invalid, "options.convert_data.additional_info.url", "", "'$'"},
 	{"dotted additional_info key", map[string]any{"convert_data": map[string]any{"additional_info": map[string]any{"u.r.l": "x"}}}, option.Invalid, "options.convert_data.additional_info.u.r.l", "", `"u.r.l" holds '.'`},

@@ -71,12 +71,22 @@ func schemaOf(t reflect.Type, rules string) map[string]any {
 		s["type"] = "object"
 		s["additionalProperties"] = false
 		props := map[string]any{}
+		var required []string
 		for _, f := range fieldsOf(t) {
 			p := schemaOf(f.typ, f.rules)
 			p["description"] = f.doc
 			props[f.name] = p
+			if f.required {
+				required = append(required, f.name)
+			}
 		}
 		s["properties"] = props
+		if len(required) > 0 {
+			s["required"] = required
+		}
+	}
+	if t == reflect.TypeFor[Secret]() {
+		s["writeOnly"] = true // draft-07's hint that a UI should not show the value back
 	}
 	for _, r := range own {
 		name, param, _ := strings.Cut(r, "=")
@@ -94,6 +104,12 @@ func schemaOf(t reflect.Type, rules string) map[string]any {
 		case "zone":
 			// The zone database cannot be a pattern: the schema states its shape, the description the rest.
 			s["pattern"] = `^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$`
+		case "topic":
+			s["pattern"] = topicPattern
+		case "oneof":
+			s["enum"] = strings.Fields(param)
+		case "required":
+			// Stated on the enclosing object's "required"; a present value's own rules (pattern, minLength) refuse "".
 		case "unique":
 			s["uniqueItems"] = true
 		case "max", "min":

@@ -45,7 +45,9 @@ func TestSchemaIsDraft07(t *testing.T) {
 		t.Errorf("top level = %v / %v, want a closed object", s["type"], s["additionalProperties"])
 	}
 	props := s["properties"].(map[string]any)
-	for _, name := range []string{"source", "message_root", "load_json", "convert_data", "confirm_url", "severity_map", "default_severity", "event_key_fields", "source_timezone"} {
+	names := []string{"source", "message_root", "load_json", "convert_data", "confirm_url", "severity_map", "default_severity",
+		"event_key_fields", "source_timezone", "sns_verify", "sns_topic_arns", "body_secret"}
+	for _, name := range names {
 		p, ok := props[name].(map[string]any)
 		if !ok {
 			t.Errorf("no property %q", name)
@@ -55,8 +57,8 @@ func TestSchemaIsDraft07(t *testing.T) {
 			t.Errorf("property %q has no description", name)
 		}
 	}
-	if len(props) != 9 {
-		t.Errorf("%d properties, want 9", len(props))
+	if len(props) != len(names) {
+		t.Errorf("%d properties, want %d", len(props), len(names))
 	}
 	enum := props["source"].(map[string]any)["enum"].([]any)
 	want := append([]option.Source{option.Auto}, option.Sources()...)
@@ -123,6 +125,24 @@ var agreementExtras = []map[string]any{
 	{"load_json": []any{strings.Repeat("a", 500)}},
 	{"event_key_fields": many(16, func(i int) string { return strings.Repeat("k", i+1) })},
 	{"load_json": many(32, func(i int) string { return strings.Repeat("k", i+1) })},
+	{"sns_topic_arns": []any{"arn:aws:sns:us-east-1:123456789012:a.fifo"}},
+	{"sns_topic_arns": []any{"arn:aws:sns:us-east-1:123456789012:a.b"}},
+	{"sns_topic_arns": []any{"arn:aws:sns:us-east-1:123456789012:*.b"}},
+	{"sns_topic_arns": []any{"arn:aws:sns:us-east-1:123456789012:a:b"}},
+	{"sns_topic_arns": []any{"arn:aws:sns:US-EAST-1:123456789012:a"}},
+	{"sns_topic_arns": []any{"arn:aws:sns:us-east-1:1234567890123:a"}},
+	{"sns_topic_arns": []any{"arn:aws:sns:us-east-1:123456789012:"}},
+	{"sns_topic_arns": []any{"arn:aws:sns:us-east-1:123456789012:a\n"}},
+	{"sns_topic_arns": []any{"arn:aws:sns:us-east-1:123456789012:é"}},
+	{"sns_topic_arns": []any{"arn:aws:sns:us-east-1:123456789012:" + strings.Repeat("*", 475)}},
+	{"sns_topic_arns": []any{"arn:aws:sns:us-east-1:123456789012:" + strings.Repeat("*", 476)}},
+	{"sns_verify": "Enforce"},
+	{"body_secret": map[string]any{"path": "a", "value": strings.Repeat("日", 16)}},
+	{"body_secret": map[string]any{"path": "a", "value": strings.Repeat("日", 15)}},
+	{"body_secret": map[string]any{"path": "a", "value": strings.Repeat("日", 256)}},
+	{"body_secret": map[string]any{"path": "a", "value": strings.Repeat("日", 257)}},
+	{"body_secret": map[string]any{}},
+	{"body_secret": nil},
 }
 
 func asJSON(t *testing.T, doc map[string]any) any {

@@ -26,6 +26,7 @@ var validate = sync.OnceValue(func() *validator.Validate {
 	must("template", func(s string) bool { _, err := Template(s).Parts(); return err == nil })
 	must("key", event.StorableKey)
 	must("zone", func(s string) bool { _, err := LoadZone(s); return s == "" || err == nil })
+	must("topic", func(s string) bool { return TopicPattern(s).Valid() })
 	return v
 })
 
@@ -74,6 +75,12 @@ func reason(fe validator.FieldError) string {
 	case "template":
 		_, err := Template(fmt.Sprint(got)).Parts()
 		return err.Error()
+	case "oneof":
+		return fmt.Sprintf("%s is not one of %s", quoteShort(fmt.Sprint(got)), strings.Join(strings.Fields(fe.Param()), ", "))
+	case "topic":
+		return fmt.Sprintf("%s is not an SNS topic ARN, arn:<partition>:sns:<region>:<account>:<topic>, where a segment may hold * wildcards", quoteShort(fmt.Sprint(got)))
+	case "required":
+		return "must not be empty"
 	case "unique":
 		return "must not repeat an entry"
 	case "max":
@@ -84,6 +91,8 @@ func reason(fe validator.FieldError) string {
 			return "must have at most " + fe.Param() + " keys"
 		}
 		return "must be at most " + fe.Param() + " characters long"
+	case "min":
+		return "must be at least " + fe.Param() + " characters long"
 	case "key":
 		return keyReason(fmt.Sprint(got))
 	case "zone":

@@ -18,6 +18,7 @@ import (
 	"github.com/monhook/monhook/domain/option"
 	"github.com/monhook/monhook/domain/source/generic"
 	kit "github.com/monhook/monhook/domain/source/sourcekit"
+	"github.com/monhook/monhook/domain/trust"
 )
 
 // Result is what one payload gives: events, or a subscription to confirm instead.
@@ -26,6 +27,9 @@ type Result struct {
 	Events  []event.Event
 	Confirm *kit.Subscription // set when the payload asks for a subscription to be confirmed; Events is then empty
 	Notice  string            // what an operator should know of a payload that gives no events, for the log
+	// Signature is what AWS SNS signature verification found (its Mode "" when options.sns_verify is off); the
+	// application sets it, also beside an error, so that every verification is counted.
+	Signature trust.Check
 }
 
 // Normalize turns one payload, received at received, into events, applying the options in their documented

@@ -1,0 +1,343 @@
+package sns
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"golang.org/x/sync/singleflight"
+)
+
+// IssuerHosts is what the host of a signing certificate's issuer URL (its Authority Information Access) must be for
+// the issuer to be fetched: Amazon Trust Services' certificate hosts, crt.<ca>.amazontrust.com. SNS serves its
+// certificate without the intermediate that issued it (an Amazon RSA 2048 M0x, under Amazon Root CA 1), so the
+// chain can be built only by fetching that intermediate from where the certificate says; no other host is asked.
+var IssuerHosts = regexp.MustCompile(`^crt\.[a-z0-9-]+\.amazontrust\.com$`)
+
+const (
+	// maxCertURL bounds the SigningCertURL read; SNS's are under 100 bytes.
+	maxCertURL = 2048
+	// maxCertBody and maxIssuerBody bound what is read of a certificate and of its issuer: a PEM certificate is about
+	// 2 KiB, an intermediate in DER about 1.2 KiB.
+	maxCertBody   = 32 << 10
+	maxIssuerBody = 16 << 10
+	// maxPEMBlocks bounds the certificates one answer may hold: the certificate and a few intermediates.
+	maxPEMBlocks = 4
+	// fetchBudget bounds one fetch, the certificate and its issuer together, whoever waits for it.
+	fetchBudget = 2 * timeout
+	// maxFetches bounds the fetches under way at once, whatever URLs bodies name.
+	maxFetches = 4
+	// cacheEntries and cacheTTL bound the cache: SNS has one certificate per region at a time, renewed yearly.
+	cacheEntries = 64
+	cacheTTL     = 24 * time.Hour
+	// failureTTL is how long a failed fetch is remembered: a certificate host that does not answer then costs one
+	// fetch (up to fetchBudget) per URL every 30 seconds, not one per call, and SNS's retries still find it again.
+	failureTTL = 30 * time.Second
+)
+
+// CertificateSettings is what NewCertificatesWith takes; NewCertificates uses AWS's hosts and the system's roots.
+// Tests inject a loopback server's host and their own CA here, as they do for the Confirmer.
+type CertificateSettings struct {
+	Client      *http.Client     // requests the certificate and its issuer; its redirects are turned off
+	Hosts       []string         // what a SigningCertURL's host may be, {region} the topic's region: DefaultHosts
+	IssuerHosts *regexp.Regexp   // what the host of an issuer URL may be: IssuerHosts
+	Roots       *x509.CertPool   // the roots a chain must reach; nil for the system's
+	Now         func() time.Time // nil for time.Now
+}
+
+// Certificates fetches the signing certificates SNS messages name, and keeps them. A SigningCertURL is requested
+// only when it is SNS's for the topic's region (https, the region's SNS host with no port, no user information,
+// query or fragment, a path ending in .pem); the certificate is kept only when its chain verifies to a root and it
+// is issued to SNS by name. Certificates are cached by URL for a day (never past their expiry), 64 at most, and
+// concurrent misses of one URL fetch it once; a failure is remembered for 30 seconds. Redirects are not followed, every request times out, and answers are
+// read up to a bound.
+type Certificates struct {
+	settings CertificateSettings
+	client   *http.Client
+	cache    *lru.Cache[string, cachedCertificate] // a plain LRU: each entry carries its own expiry, checked on use
+	group    singleflight.Group
+	fetches  chan struct{}
+	log      *slog.Logger
+}
+
+type cachedCertificate struct {
+	cert  *x509.Certificate
+	err   error // a failed fetch's reason, remembered for failureTTL
+	until time.Time
+}
+
+// NewCertificates returns Certificates for AWS's SNS hosts and Amazon Trust Services' issuers, verifying chains
+// against the system's roots.
+func NewCertificates(log *slog.Logger) *Certificates {
+	return NewCertificatesWith(CertificateSettings{Client: &http.Client{Timeout: timeout}, Hosts: DefaultHosts, IssuerHosts: IssuerHosts}, log)
+}
+
+// NewCertificatesWith returns Certificates with the given settings.
+func NewCertificatesWith(s CertificateSettings, log *slog.Logger) *Certificates {
+	c := *s.Client
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if c.Timeout == 0 {
+		c.Timeout = timeout
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	cache, err := lru.New[string, cachedCertificate](cacheEntries)
+	if err != nil {
+		panic(err) // only a size below 1 fails, and cacheEntries is a constant above it
+	}
+	return &Certificates{settings: s, client: &c, cache: cache, fetches: make(chan struct{}, maxFetches), log: log}
+}
+
+// ErrCertificateRefused says a SigningCertURL failed the checks and was not requested.
+var ErrCertificateRefused = errors.New("the SigningCertURL is not SNS's certificate URL for the topic, so it was not requested")
+
+// Certificate returns the verified certificate certURL names for topicArn's messages, from the cache or fetched.
+func (c *Certificates) Certificate(ctx context.Context, certURL, topicArn string) (*x509.Certificate, error) {
+	u, region, err := c.check(certURL, topicArn)
+	if err != nil {
+		// Debug: the call's own warning (adapters/grpc) already says why, once per call.
+		c.log.DebugContext(ctx, "signing certificate URL refused", "reason", clip(err.Error()), "host", clip(hostOf(certURL)))
+		return nil, fmt.Errorf("%w: %w", ErrCertificateRefused, err)
+	}
+	key := u.String()
+	if got, ok := c.cache.Get(key); ok && c.settings.Now().Before(got.until) {
+		return got.cert, got.err
+	}
+	// The fetch runs on its own deadline, not the first caller's: a caller that gives up does not fail the others.
+	ch := c.group.DoChan(key, func() (any, error) { return c.fetch(key, region) })
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*x509.Certificate), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// check returns the URL to request and the topic's region, or why the URL must not be requested.
+func (c *Certificates) check(raw, topicArn string) (*url.URL, string, error) {
+	if len(raw) > maxCertURL {
+		return nil, "", fmt.Errorf("it is longer than %d bytes", maxCertURL)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, "", errors.New("it is not a URL")
+	}
+	switch {
+	case u.Scheme != "https":
+		return nil, "", fmt.Errorf("its scheme is %q, not https", clip(u.Scheme))
+	case u.User != nil:
+		return nil, "", errors.New("it carries user information")
+	case u.Opaque != "" || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return nil, "", errors.New("it has a query or a fragment")
+	case !strings.HasSuffix(u.Path, ".pem"):
+		return nil, "", errors.New("its path does not end in .pem")
+	}
+	region, ok := topicRegion(topicArn)
+	if !ok {
+		return nil, "", errors.New("its TopicArn is not an SNS topic ARN in an AWS region")
+	}
+	if !allowedHost(u.Host, region, c.settings.Hosts) {
+		return nil, "", fmt.Errorf("its host %s is not SNS's for region %s", clip(u.Host), region)
+	}
+	return u, region, nil
+}
+
+// fetch requests the certificate at key, verifies it and caches it.
+func (c *Certificates) fetch(key, region string) (*x509.Certificate, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), fetchBudget)
+	defer cancel()
+	select {
+	case c.fetches <- struct{}{}:
+		defer func() { <-c.fetches }()
+	case <-ctx.Done():
+		return nil, fmt.Errorf("no fetch could start within %s: %d are under way", fetchBudget, maxFetches)
+	}
+	body, err := c.get(ctx, key, maxCertBody)
+	if err != nil {
+		return nil, c.refuse("signing certificate not fetched", key, err)
+	}
+	leaf, more, err := parseCertificates(body)
+	if err != nil {
+		return nil, c.refuse("signing certificate not accepted", key, err)
+	}
+	until, err := c.verify(ctx, leaf, more, region)
+	if err != nil {
+		return nil, c.refuse("signing certificate not accepted", key, err)
+	}
+	c.cache.Add(key, cachedCertificate{cert: leaf, until: until})
+	c.log.Info("signing certificate fetched", "url", clip(key), "expires", leaf.NotAfter)
+	return leaf, nil
+}
+
+// refuse logs why the certificate at key was not kept and remembers it for failureTTL, and returns that reason.
+func (c *Certificates) refuse(msg, key string, err error) error {
+	c.log.Warn(msg, "url", clip(key), "reason", clip(err.Error()))
+	c.cache.Add(key, cachedCertificate{err: err, until: c.settings.Now().Add(failureTTL)})
+	return err
+}
+
+// verify checks that leaf chains to a root, through the certificates that came with it or the issuer its
+// Authority Information Access names at an allowed host, and that it is issued to SNS by name. It returns until
+// when the certificate may be kept: a day at most, and never past the expiry of any certificate of its chain.
+func (c *Certificates) verify(ctx context.Context, leaf *x509.Certificate, more []*x509.Certificate, region string) (time.Time, error) {
+	now := c.settings.Now()
+	pool := x509.NewCertPool()
+	for _, m := range more {
+		pool.AddCert(m)
+	}
+	opts := x509.VerifyOptions{Roots: c.settings.Roots, Intermediates: pool, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}
+	chains, err := leaf.Verify(opts)
+	if unknown := (x509.UnknownAuthorityError{}); errors.As(err, &unknown) && len(leaf.IssuingCertificateURL) > 0 {
+		issuer, ierr := c.issuer(ctx, leaf.IssuingCertificateURL)
+		if ierr != nil {
+			return time.Time{}, fmt.Errorf("its chain reaches no trusted root, and its issuer was not fetched: %w", ierr)
+		}
+		pool.AddCert(issuer)
+		chains, err = leaf.Verify(opts)
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("its chain does not verify: %s", clip(err.Error()))
+	}
+	if !issuedToSNS(leaf, region) {
+		return time.Time{}, fmt.Errorf("it is not issued to SNS: its names are %s, none of %s", clip(strings.Join(leaf.DNSNames, ", ")), strings.Join(snsNames(region), ", "))
+	}
+	until := now.Add(cacheTTL)
+	for _, cert := range chains[0] {
+		if cert.NotAfter.Before(until) {
+			until = cert.NotAfter
+		}
+	}
+	return until, nil
+}
+
+// issuer fetches the first issuer URL at an allowed host: a CA certificate, in DER or PEM.
+func (c *Certificates) issuer(ctx context.Context, urls []string) (*x509.Certificate, error) {
+	for _, raw := range urls {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.User != nil || !isASCII(u.Host) ||
+			c.settings.IssuerHosts == nil || !c.settings.IssuerHosts.MatchString(strings.ToLower(u.Host)) {
+			continue
+		}
+		body, err := c.get(ctx, u.String(), maxIssuerBody)
+		if err != nil {
+			return nil, err
+		}
+		cert, err := x509.ParseCertificate(body)
+		if err != nil {
+			var more []*x509.Certificate
+			if cert, more, err = parseCertificates(body); err == nil && len(more) > 0 {
+				err = errors.New("it holds more than one certificate")
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("the issuer at %s is not a certificate: %w", clip(u.Host), err)
+		}
+		if !cert.IsCA {
+			return nil, fmt.Errorf("the issuer at %s is not a CA certificate", clip(u.Host))
+		}
+		return cert, nil
+	}
+	return nil, errors.New("it names no issuer at an allowed host")
+}
+
+// get requests url and returns its answer, refusing one that is not 200 or is longer than maxBytes.
+func (c *Certificates) get(ctx context.Context, url string, maxBytes int64) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("the request to %s failed: %s", clip(req.URL.Host), clip(err.Error()))
+	}
+	defer func() { _ = resp.Body.Close() }() // read below; closing loses nothing
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s answered %s", clip(req.URL.Host), clip(resp.Status))
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the answer of %s failed: %s", clip(req.URL.Host), clip(err.Error()))
+	}
+	if int64(len(body)) > maxBytes {
+		return nil, fmt.Errorf("%s answered more than %d bytes", clip(req.URL.Host), maxBytes)
+	}
+	return body, nil
+}
+
+var pemCertificate = []byte("-----BEGIN CERTIFICATE-----")
+
+// parseCertificates reads an answer that is PEM certificates and nothing else (white space between them aside):
+// the first is the signing certificate, the others intermediates that may build its chain.
+func parseCertificates(body []byte) (*x509.Certificate, []*x509.Certificate, error) {
+	var certs []*x509.Certificate
+	for rest := bytes.TrimSpace(body); len(rest) > 0; rest = bytes.TrimSpace(rest) {
+		if !bytes.HasPrefix(rest, pemCertificate) || len(certs) == maxPEMBlocks {
+			return nil, nil, fmt.Errorf("it is not one to %d PEM certificates and nothing else", maxPEMBlocks)
+		}
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil || len(block.Headers) > 0 {
+			return nil, nil, errors.New("it holds a PEM block that cannot be read")
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, nil, fmt.Errorf("it holds a certificate that cannot be read: %s", clip(err.Error()))
+		}
+		certs = append(certs, cert)
+	}
+	if len(certs) == 0 {
+		return nil, nil, errors.New("it holds no certificate")
+	}
+	return certs[0], certs[1:], nil
+}
+
+// snsNames are the names an SNS signing certificate may be issued to for region: sns.amazonaws.com, which SNS's
+// certificates have named since 2011 in every commercial region, and the regional forms AWS's Java SDK expects in
+// China and GovCloud (sns-cn-north-1.amazonaws.com.cn, sns-us-gov-west-1.amazonaws.com).
+func snsNames(region string) []string {
+	return []string{"sns.amazonaws.com", "sns." + region + ".amazonaws.com", "sns-" + region + ".amazonaws.com",
+		"sns." + region + ".amazonaws.com.cn", "sns-" + region + ".amazonaws.com.cn"}
+}
+
+// issuedToSNS reports whether one of leaf's DNS names is exactly an SNS name for region: a wildcard name, which
+// would also cover another AWS service's hosts, does not count.
+func issuedToSNS(leaf *x509.Certificate, region string) bool {
+	names := snsNames(region)
+	return slices.ContainsFunc(leaf.DNSNames, func(n string) bool {
+		return slices.ContainsFunc(names, func(want string) bool { return strings.EqualFold(n, want) })
+	})
+}
+
+// allowedHost reports whether host (with its port, if any) is one of hosts, {region} filled in. The host must be
+// ASCII, so that no Unicode case folding can make another name look like SNS's.
+func allowedHost(host, region string, hosts []string) bool {
+	if !isASCII(host) {
+		return false
+	}
+	return slices.ContainsFunc(hosts, func(h string) bool { return strings.EqualFold(host, strings.ReplaceAll(h, "{region}", region)) })
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
