@@ -114,8 +114,9 @@ func (benchConfirmer) Confirm(context.Context, sourcekit.Subscription) error { r
 // itself does per call except the interceptors and the wire.
 func BenchmarkHandlers(b *testing.B) {
 	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	wh := newWebhookServer(application.NewInit(plugin.Build{Version: "v1"}), application.NewVerify(), benchSettings, log)
-	ev := newEventServer(application.NewParse(benchConfirmer{}, benchClock{}, sourcekit.DefaultBudget), benchSettings, log, Observers{})
+	p := NewPlugin(application.NewInit(plugin.Build{Version: "v1"}), application.NewVerify(),
+		application.NewParse(benchConfirmer{}, benchClock{}, sourcekit.DefaultBudget), benchSettings, log, Observers{})
+	wh, ev := newWebhookServer(p), newEventServer(p)
 	ctx := context.Background()
 	empty := &structpb.Struct{}
 	b.Run("init", func(b *testing.B) {
