@@ -67,9 +67,10 @@ func pythonCoreBindings(t *testing.T, addr string) map[string]string {
 }
 
 // TestEachProtocolBindsItsOwnPackageByShortName: bound by short name as python-core binds them, Webhook and Event
-// are the chosen package's in every mode, and a call through the binding gets that package's answer.
+// are the chosen package's in every mode, and a call through the binding gets that package's answer. Like the
+// golden-file test it does not run beside the parallel tests: four busy processes would slow theirs past their
+// deadlines.
 func TestEachProtocolBindsItsOwnPackageByShortName(t *testing.T) {
-	t.Parallel()
 	for _, tt := range []struct {
 		name, protocol string
 		viaEnv         bool
@@ -196,9 +197,9 @@ func sameEventOnBothProtocols(t *testing.T, where string, mon, am map[string]any
 // TestBothProtocolsAnswerEveryFixtureWithTheSameEvents sends every bundled body, through the reflection-only
 // client, to a process of each protocol, and holds the Alert Manager's answer to the monitoring service's by the
 // README's mapping: same events in the same order, with the same keys, types, titles, severities and times. A
-// body one refuses, the other refuses in the same words; so are bad options.
+// body one refuses, the other refuses in the same words; so are bad options. Like the golden-file test it does not
+// run beside the parallel tests: two busy processes would slow theirs past their deadlines.
 func TestBothProtocolsAnswerEveryFixtureWithTheSameEvents(t *testing.T) {
-	t.Parallel()
 	mon, am := dial(t, startProtocol(t, "", false).addr), dial(t, startProtocol(t, "alert_manager", true).addr)
 	events := 0
 	for _, f := range sourcetest.Fixtures(t) {
