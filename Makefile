@@ -3,7 +3,10 @@
 ifndef VERSION
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 endif
-LDFLAGS := -X main.version=$(VERSION)
+ifndef REVISION
+REVISION := $(shell git rev-parse HEAD 2>/dev/null)
+endif
+LDFLAGS := -X main.version=$(VERSION) -X main.revision=$(REVISION)
 GO      ?= go
 IMAGE   ?= monhook
 
@@ -18,8 +21,8 @@ GOLANGCI         := $(CURDIR)/bin/golangci-lint
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-run: ## serve on 0.0.0.0:50051 (configs/monhook.yaml, text logs)
-	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/monhook serve --log-format text
+run: ## serve gRPC on 0.0.0.0:50051 and the admin listener on 127.0.0.1:9464 (text logs; RUN_FLAGS="--admin-listen=" to turn it off)
+	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/monhook serve --log-format text $(RUN_FLAGS)
 
 # CGO_ENABLED=0: nothing needs cgo, and without it the process reserves far less address space (no 8 MiB C stack
 # per thread), which matters under ulimit -v.

@@ -70,7 +70,8 @@ func (r *runner) start() error {
 	}
 	lis, err := net.Listen("tcp", r.settings.Listen)
 	if err != nil {
-		return fmt.Errorf("admin listen on %s: %w", r.settings.Listen, err)
+		// Name the setting: on a developer's machine the fixed default port is the one most often taken.
+		return fmt.Errorf("admin listen on %s: %w (set admin_listen, --admin-listen or MONHOOK_ADMIN_LISTEN to another host:port, or to \"\" to turn the admin listener off)", r.settings.Listen, err)
 	}
 	r.lis = lis
 	r.log.Info("admin serving", "addr", lis.Addr().String())

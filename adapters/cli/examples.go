@@ -19,7 +19,7 @@ func ExamplesCommand() *cobra.Command {
 		Long: "Lists the real webhook bodies bundled with each source (SOURCE/FILE, one per line), or those of one\n" +
 			"SOURCE, or prints the body SOURCE/FILE, ready for `monhook parse -`:\n\n" +
 			"  monhook examples alertmanager/zulip-firing-two-alerts.json | monhook parse -",
-		Args:          cobra.MaximumNArgs(1),
+		Args:          Usage(cobra.MaximumNArgs(1)),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -43,13 +44,14 @@ const protocolEnv = "MONHOOK_PROTOCOL"
 func ParseCommand() *cobra.Command {
 	var optionsArg, receivedArg, protocolArg string
 	cmd := &cobra.Command{
-		Use:   "parse [--options JSON|@FILE] [--protocol monitoring|alert_manager] PAYLOAD_FILE|-",
+		Use:   "parse [--options JSON|@FILE] [--protocol monitoring|alert_manager] [PAYLOAD_FILE|-]",
 		Short: "Parse one webhook body offline and print the events, as Event.parse would answer",
-		Long: "Runs Event.parse with no server: reads a webhook body from a file (or - for standard input), applies\n" +
-			"the options, and prints {\"results\": [...]} as Cloudforet reads the gRPC answer of the protocol named\n" +
-			"(--protocol, else " + protocolEnv + ", else monitoring). On failure it prints the same ERROR_... text the\n" +
-			"server would send, and exits non-zero. Use it to try convert_data templates.",
-		Args:          cobra.ExactArgs(1),
+		Long: "Runs Event.parse with no server: reads a webhook body from a file (or from standard input, given - or\n" +
+			"no file when it is not a terminal), applies the options, and prints {\"results\": [...]} as Cloudforet\n" +
+			"reads the gRPC answer of the protocol named (--protocol, else " + protocolEnv + ", else monitoring). On\n" +
+			"failure it prints the same ERROR_... text the server would send and exits 1 (2 for a command line it\n" +
+			"cannot read). Use it to try convert_data templates.",
+		Args:          Usage(cobra.MaximumNArgs(1)),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -57,19 +59,25 @@ func ParseCommand() *cobra.Command {
 			if receivedArg != "" {
 				t, err := time.Parse(time.RFC3339Nano, receivedArg)
 				if err != nil {
-					return fmt.Errorf("--received %q is not an RFC 3339 time", receivedArg)
+					return UsageError{fmt.Errorf("--received %q is not an RFC 3339 time", receivedArg)}
 				}
 				received = t
 			}
 			protocol, err := chooseProtocol(protocolArg, cmd.Flags().Changed("protocol"))
 			if err != nil {
-				return err
+				return UsageError{err}
 			}
 			opts, err := readOptions(optionsArg)
 			if err != nil {
-				return err
+				return UsageError{err}
 			}
-			data, err := readPayload(args[0], cmd.InOrStdin())
+			name := "-"
+			if len(args) == 1 {
+				name = args[0]
+			} else if isTerminal(cmd.InOrStdin()) {
+				return UsageError{errors.New("no body: name a file, or pipe the body on standard input")}
+			}
+			data, err := readPayload(name, cmd.InOrStdin())
 			if err != nil {
 				return err
 			}
@@ -174,6 +182,16 @@ func readPayload(name string, stdin io.Reader) (map[string]any, error) {
 		return nil, fmt.Errorf("payload %s must be a JSON object: %v", name, errOr(err, "null"))
 	}
 	return m, nil
+}
+
+// isTerminal reports whether r is a terminal, where nobody would pipe a body.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func errOr(err error, s string) any {

@@ -42,6 +42,12 @@ const (
 	internalDescription = "Unknown error. (message = internal error; the plugin's log has the cause)"
 )
 
+// Codes lists every ERROR_ code Status can give, so that a metric can show each at zero before it first happens.
+func Codes() []string {
+	return []string{CodeRequired, CodeNotSupported, CodeInvalidType, CodeInvalid, CodeInvalidPayload, CodeUnsupported,
+		CodeLimitExceeded, CodeNotConfirmed, CodeTimeout, CodeCanceled, CodeExhausted, CodeUnknown}
+}
+
 // maxViolations is how many violations a BadRequest lists; the details name the first.
 const maxViolations = 10
 

@@ -1,5 +1,5 @@
 // Package config loads the server's configuration with koanf: flag > MONHOOK_* env > SPACEONE_PORT (listen) and
-// OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT (otlp_endpoint) > YAML file > default, each key checked by validator/v10
+// OTEL_EXPORTER_OTLP_[TRACES_]{ENDPOINT,PROTOCOL} (otlp_*) > YAML file > default, each key checked by validator/v10
 // tags. Every error is one line naming the key, the value and where it came from.
 package config
 
@@ -45,7 +45,8 @@ type Config struct {
 	ConnectionTimeout    time.Duration `koanf:"connection_timeout" validate:"gt=0" help:"a new gRPC connection must finish its handshake within this"`
 
 	AdminListen  string `koanf:"admin_listen" validate:"omitempty,hostport" help:"host:port of the HTTP admin listener (/metrics, /healthz, /readyz); \"\" turns it off"`
-	OTLPEndpoint string `koanf:"otlp_endpoint" validate:"omitempty,endpoint" help:"OTLP/gRPC collector for traces: http://host:4317 (plaintext) or https://host:4317 (TLS); \"\" turns tracing off; OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT apply below"`
+	OTLPEndpoint string `koanf:"otlp_endpoint" validate:"omitempty,endpoint" help:"OTLP collector for traces: http://host:4317 (plaintext) or https://host:4317 (TLS); \"\" turns tracing off; OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT apply below"`
+	OTLPProtocol string `koanf:"otlp_protocol" validate:"oneof=grpc http/protobuf" help:"OTLP transport to the collector: grpc or http/protobuf (then the endpoint is the collector's HTTP one, e.g. http://host:4318); OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL apply below"`
 
 	MaxEvents      int `koanf:"max_events" validate:"gt=0" help:"most events one Event.parse answer may have (alerts read from one body)"`
 	MaxEventBytes  int `koanf:"max_event_bytes" validate:"gt=0,ltefield=MaxAnswerBytes" help:"largest event, in encoded bytes, body-level fields it copies included"`
@@ -67,6 +68,7 @@ const DefaultPath = "configs/monhook.yaml"
 
 const (
 	configFlag = "config"
+	configEnv  = envPrefix + "CONFIG" // the file, when --config is not given
 	envPrefix  = "MONHOOK_"
 	// spaceonePort is what Cloudforet's own plugin images set; honouring it makes monhook a drop-in.
 	spaceonePort = "SPACEONE_PORT"
@@ -74,6 +76,8 @@ const (
 	// otelEndpoint and otelTracesEndpoint are OpenTelemetry's standard exporter variables.
 	otelEndpoint       = "OTEL_EXPORTER_OTLP_ENDPOINT"
 	otelTracesEndpoint = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+	otelProtocol       = "OTEL_EXPORTER_OTLP_PROTOCOL"
+	otelTracesProtocol = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
 )
 
 // renamed maps keys that have a new name to it: the old name is still read, with a warning.
@@ -99,7 +103,8 @@ func Defaults() Config {
 		MaxConnectionIdle:    5 * time.Minute,
 		ConnectionTimeout:    20 * time.Second,
 
-		AdminListen: "127.0.0.1:9464",
+		AdminListen:  "127.0.0.1:9464",
+		OTLPProtocol: "grpc",
 
 		MaxEvents:      1000,
 		MaxEventBytes:  1 << 20,
@@ -149,7 +154,7 @@ func flagName(key string) string { return strings.ReplaceAll(key, "_", "-") }
 // to fs, with the real defaults, so --help tells the truth; Load lets only the flags actually given override the
 // other layers. A renamed key keeps its old flag, hidden.
 func RegisterFlags(fs *pflag.FlagSet) {
-	fs.String(configFlag, "", "YAML configuration file (default "+DefaultPath+" when it exists)")
+	fs.String(configFlag, "", "YAML configuration file (env "+configEnv+"; default "+DefaultPath+" when it exists)")
 	d := reflect.ValueOf(Defaults())
 	register := func(name, help string, v reflect.Value) {
 		help += " (env " + envName(strings.ReplaceAll(name, "-", "_")) + ")"
@@ -205,7 +210,7 @@ func Load(fs *pflag.FlagSet, environ func() []string) (cfg Config, warnings []st
 	if err := merge(structs.Provider(Defaults(), "koanf"), nil, func(string) string { return "default" }); err != nil {
 		return Config{}, nil, fmt.Errorf("config: defaults: %s", oneLine(err))
 	}
-	if err := loadFile(fs, merge); err != nil {
+	if err := loadFile(fs, vars[configEnv], merge); err != nil {
 		return Config{}, nil, err
 	}
 	if port, ok := vars[spaceonePort]; ok {
@@ -218,12 +223,16 @@ func Load(fs *pflag.FlagSet, environ func() []string) (cfg Config, warnings []st
 			return Config{}, nil, fmt.Errorf("config: %s: %s", spaceonePort, oneLine(err))
 		}
 	}
-	// OpenTelemetry's standard variables, the traces-only one first, sit just below MONHOOK_OTLP_ENDPOINT.
-	for _, name := range []string{otelEndpoint, otelTracesEndpoint} {
-		if v := vars[name]; v != "" {
-			m := map[string]any{"otlp_endpoint": v}
-			if err := merge(confmap.Provider(m, delim), nil, func(string) string { return name }); err != nil {
-				return Config{}, nil, fmt.Errorf("config: %s: %s", name, oneLine(err))
+	// OpenTelemetry's standard variables sit just below MONHOOK_OTLP_*; the traces-only one wins over the general
+	// one, so it is merged after it.
+	for _, v := range []struct{ name, key string }{
+		{otelEndpoint, "otlp_endpoint"}, {otelTracesEndpoint, "otlp_endpoint"},
+		{otelProtocol, "otlp_protocol"}, {otelTracesProtocol, "otlp_protocol"},
+	} {
+		if value := vars[v.name]; value != "" {
+			m := map[string]any{v.key: value}
+			if err := merge(confmap.Provider(m, delim), nil, func(string) string { return v.name }); err != nil {
+				return Config{}, nil, fmt.Errorf("config: %s: %s", v.name, oneLine(err))
 			}
 		}
 	}
@@ -283,15 +292,19 @@ func environment(vars []string) map[string]string {
 	return out
 }
 
-// loadFile merges the explicit --config file, else DefaultPath if it exists, rejecting keys Config lacks.
-func loadFile(fs *pflag.FlagSet, merge func(koanf.Provider, koanf.Parser, func(string) string) error) error {
-	path := DefaultPath
+// loadFile merges the configuration file: --config, else $MONHOOK_CONFIG, else DefaultPath if it exists,
+// rejecting keys Config lacks. A file named explicitly must exist.
+func loadFile(fs *pflag.FlagSet, fromEnv string, merge func(koanf.Provider, koanf.Parser, func(string) string) error) error {
+	path, named := DefaultPath, ""
 	if f := fs.Lookup(configFlag); f != nil && f.Changed {
-		path = f.Value.String()
-		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("config: --%s %q: no such file", configFlag, path)
+		path, named = f.Value.String(), "--"+configFlag
+	} else if fromEnv != "" {
+		path, named = fromEnv, configEnv
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if named != "" {
+			return fmt.Errorf("config: %s %q: no such file", named, path)
 		}
-	} else if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	// A typo in the file must not silently fall back to a default: read it alone first, keys checked.

@@ -45,6 +45,7 @@ func defaults() config.Config {
 		ConnectionTimeout:    20 * time.Second,
 
 		AdminListen:  "127.0.0.1:9464",
+		OTLPProtocol: "grpc",
 		OTLPEndpoint: "",
 
 		MaxEvents:      1000,
@@ -634,6 +635,7 @@ func TestRegisterFlags(t *testing.T) {
 		"connection-timeout":     "20s",
 		"admin-listen":           "127.0.0.1:9464",
 		"otlp-endpoint":          "",
+		"otlp-protocol":          "grpc",
 
 		"max-events":           "1000",
 		"max-event-bytes":      "1048576",
@@ -822,5 +824,57 @@ func TestRenamedKeysAreReadWithAWarning(t *testing.T) {
 	_, _, err := config.Load(flags(t), env{"MONHOOK_MAX_OPTIONS_DEPTH": "0"}.environ)
 	if err == nil || !strings.Contains(err.Error(), `max_nesting_depth "0" (from MONHOOK_MAX_OPTIONS_DEPTH): must be positive`) {
 		t.Errorf("Load = %v", err)
+	}
+}
+
+// TestConfigFileFromEnvironment: MONHOOK_CONFIG names the file when --config does not; --config wins; a named
+// file that does not exist is an error naming where the name came from, never a silent fall back to defaults.
+func TestConfigFileFromEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	write := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	fromEnv := write("env.yaml", "max_events: 7\n")
+	fromFlag := write("flag.yaml", "max_events: 9\n")
+
+	cfg, _, err := config.Load(flags(t), env{"MONHOOK_CONFIG": fromEnv}.environ)
+	if err != nil || cfg.MaxEvents != 7 {
+		t.Errorf("MONHOOK_CONFIG: max_events %d, %v; want 7", cfg.MaxEvents, err)
+	}
+	cfg, _, err = config.Load(flags(t, "--config", fromFlag), env{"MONHOOK_CONFIG": fromEnv}.environ)
+	if err != nil || cfg.MaxEvents != 9 {
+		t.Errorf("--config and MONHOOK_CONFIG: max_events %d, %v; want 9 from --config", cfg.MaxEvents, err)
+	}
+	_, _, err = config.Load(flags(t), env{"MONHOOK_CONFIG": filepath.Join(dir, "missing.yaml")}.environ)
+	if err == nil || !strings.Contains(err.Error(), `MONHOOK_CONFIG "`) || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("a missing MONHOOK_CONFIG file: %v", err)
+	}
+}
+
+// TestOTLPProtocolFromOpenTelemetryVariables: the standard variables set otlp_protocol below MONHOOK_OTLP_PROTOCOL,
+// the traces-only one first; a transport the exporter does not speak is refused naming the variable.
+func TestOTLPProtocolFromOpenTelemetryVariables(t *testing.T) {
+	for _, tt := range []struct {
+		env  env
+		want string
+	}{
+		{env{}, "grpc"},
+		{env{"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"}, "http/protobuf"},
+		{env{"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/protobuf"}, "http/protobuf"},
+		{env{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/protobuf", "MONHOOK_OTLP_PROTOCOL": "grpc"}, "grpc"},
+	} {
+		cfg, err := load(t, "", tt.env)
+		if err != nil || cfg.OTLPProtocol != tt.want {
+			t.Errorf("%v: otlp_protocol %q, %v; want %q", tt.env, cfg.OTLPProtocol, err, tt.want)
+		}
+	}
+	_, err := load(t, "", env{"OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"})
+	if err == nil || !strings.Contains(err.Error(), "OTEL_EXPORTER_OTLP_PROTOCOL") {
+		t.Errorf("http/json: %v, want an error naming OTEL_EXPORTER_OTLP_PROTOCOL", err)
 	}
 }

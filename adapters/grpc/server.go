@@ -266,7 +266,7 @@ func (r *runner) start() error {
 	}
 	lis, err := net.Listen("tcp", r.settings.Listen)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", r.settings.Listen, err)
+		return fmt.Errorf("listen on %s: %w (set listen, --listen or MONHOOK_LISTEN to another host:port)", r.settings.Listen, err)
 	}
 	r.serveOn(lis)
 	return nil

@@ -293,8 +293,8 @@ func TestRequestLogNamesMethodAndTraceButNoOptionValues(t *testing.T) {
 		if l["trace_id"] != "4bf92f3577b34da6a3ce929d0e0e4736" || l["grpc.service"] != "spaceone.api.monitoring.plugin.Webhook" {
 			t.Errorf("request line lacks trace id or service: %v", l)
 		}
-		if _, ok := l["grpc.time_ms"]; !ok {
-			t.Errorf("request line lacks the duration: %v", l)
+		if ms, ok := l["grpc.time_ms"].(float64); !ok || ms < 0 {
+			t.Errorf("request line lacks the duration as a number of milliseconds: %v", l)
 		}
 	}
 	if calls[0]["grpc.method"] != "verify" || calls[0]["grpc.code"] != "OK" {

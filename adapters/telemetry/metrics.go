@@ -3,9 +3,16 @@
 package telemetry
 
 import (
+	"runtime"
+
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/monhook/monhook/adapters/cloudforet"
+	"github.com/monhook/monhook/domain/event"
+	"github.com/monhook/monhook/domain/option"
+	"github.com/monhook/monhook/domain/plugin"
 )
 
 // NewRegistry returns a registry of monhook's own, holding the Go runtime and process collectors. It is not
@@ -23,10 +30,14 @@ func NewRegistry() (*prometheus.Registry, error) {
 	return reg, nil
 }
 
+// handlingBuckets are grpc_server_handling_seconds' buckets: most calls take well under a millisecond, a large body
+// some milliseconds, and nothing may outlast call_timeout (30 s by default).
+var handlingBuckets = []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
+
 // NewServerMetrics returns the standard gRPC server metrics (grpc_server_started_total, grpc_server_handled_total
 // by method and code, grpc_server_handling_seconds), registered in reg. Its interceptors go on the gRPC server.
 func NewServerMetrics(reg *prometheus.Registry) (*grpcprom.ServerMetrics, error) {
-	m := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
+	m := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram(grpcprom.WithHistogramBuckets(handlingBuckets)))
 	if err := reg.Register(m); err != nil {
 		return nil, err
 	}
@@ -62,7 +73,41 @@ func NewCounters(reg *prometheus.Registry) (*Counters, error) {
 			return nil, err
 		}
 	}
+	// Every series of a known label value exists at zero from the start, so that rate() and alerts on them work
+	// before the first event of a kind.
+	sources := []string{string(option.Auto), noSource}
+	for _, s := range option.Sources() {
+		sources = append(sources, string(s))
+	}
+	for _, s := range sources {
+		for _, code := range cloudforet.Codes() {
+			c.failures.WithLabelValues(s, code)
+		}
+		if s == string(option.Auto) {
+			continue // what detection found is a source, or none
+		}
+		c.detected.WithLabelValues(s)
+		if s == noSource {
+			continue
+		}
+		for _, t := range []event.Type{event.Alert, event.Recovery} {
+			c.parsed.WithLabelValues(s, string(t))
+		}
+	}
 	return c, nil
+}
+
+// noSource is the source label of a body no source was named for or detected as.
+const noSource = "none"
+
+// NewBuildInfo registers monhook_build_info{version, revision, goversion}, always 1: the build a scrape came from.
+func NewBuildInfo(reg *prometheus.Registry, b plugin.Build) error {
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "monhook_build_info",
+		Help: "The running build: its version, the commit it was built from and its Go version. Always 1.",
+	}, []string{"version", "revision", "goversion"})
+	g.WithLabelValues(b.Version, b.Revision, runtime.Version()).Set(1)
+	return reg.Register(g)
 }
 
 // Parsed counts n events of eventType read as source.

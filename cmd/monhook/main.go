@@ -3,9 +3,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -27,13 +29,25 @@ import (
 	"github.com/monhook/monhook/domain/source/sourcekit"
 )
 
-// version is set at build time: -ldflags "-X main.version=$(git describe)".
-var version string
+// version and revision are set at build time: -ldflags "-X main.version=$(git describe) -X main.revision=$(git
+// rev-parse HEAD)".
+var version, revision string
+
+// Exit codes: 2 when the command line cannot be read (an unknown command or flag, a flag value of the wrong type,
+// the wrong number of arguments), 1 for every other failure (a configuration that is invalid, a port that is
+// taken, a body that cannot be parsed).
+const (
+	exitFailure = 1
+	exitUsage   = 2
+)
 
 func main() {
 	if err := rootCommand().Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "monhook:", err)
-		os.Exit(1)
+		if errors.As(err, new(cli.UsageError)) {
+			os.Exit(exitUsage)
+		}
+		os.Exit(exitFailure)
 	}
 }
 
@@ -41,23 +55,27 @@ func rootCommand() *cobra.Command {
 	serve := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the plugin protocol over gRPC (the default command)",
-		Args:  cobra.NoArgs,
+		Args:  cli.Usage(cobra.NoArgs),
 		RunE:  func(cmd *cobra.Command, _ []string) error { return runServe(cmd) },
 	}
 	config.RegisterFlags(serve.Flags())
 	root := &cobra.Command{
 		Use:           "monhook",
 		Short:         "A Cloudforet webhook plugin (monitoring service or Alert Manager): one binary for every common alert source",
-		Args:          cobra.NoArgs,
+		Args:          cli.Usage(cobra.NoArgs),
+		Version:       buildVersion(),
 		SilenceUsage:  true,
 		SilenceErrors: true, // main prints the one-line reason
 		RunE:          func(cmd *cobra.Command, _ []string) error { return runServe(cmd) },
 	}
+	root.SetVersionTemplate("{{.Version}}\n") // --version prints what `monhook version` prints
+	// Inherited by every subcommand: a flag that cannot be read is a usage error, exit 2.
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cli.UsageError{Err: err} })
 	config.RegisterFlags(root.Flags())
 	root.AddCommand(serve, cli.ParseCommand(), cli.ExamplesCommand(), &cobra.Command{
 		Use:   "version",
-		Short: "Print the version",
-		Args:  cobra.NoArgs,
+		Short: "Print the version (also --version)",
+		Args:  cli.Usage(cobra.NoArgs),
 		Run:   func(cmd *cobra.Command, _ []string) { _, _ = fmt.Fprintln(cmd.OutOrStdout(), buildVersion()) },
 	})
 	return root
@@ -73,6 +91,8 @@ func runServe(cmd *cobra.Command) error {
 	for _, w := range warnings {
 		log.Warn("configuration", "deprecated", w)
 	}
+	log.Info("starting", "version", buildVersion(), "revision", buildRevision(), "go_version", runtime.Version(),
+		"listen", cfg.Listen, "admin_listen", cfg.AdminListen, "protocol", cfg.Protocol)
 	limit, from := memoryLimit(cfg.MemoryLimit, cgroupLimit, freeAddressSpace)
 	log.Info("memory", "limit", limit, "from", from, "admission_budget", limit/2)
 	fx.New(app(cfg, limit, log)).Run()
@@ -83,7 +103,7 @@ func runServe(cmd *cobra.Command) error {
 // memoryLimit is the budget of requests in flight; the rest is for answers, the runtime and garbage.
 func app(cfg config.Config, memoryLimit int64, log *slog.Logger) fx.Option {
 	return fx.Options(
-		fx.Supply(log, plugin.Build{Version: buildVersion()}, sourcekit.Budget{
+		fx.Supply(log, plugin.Build{Version: buildVersion(), Revision: buildRevision()}, sourcekit.Budget{
 			MaxEvents:      cfg.MaxEvents,
 			MaxEventBytes:  cfg.MaxEventBytes,
 			MaxAnswerBytes: cfg.MaxAnswerBytes,
@@ -107,7 +127,7 @@ func app(cfg config.Config, memoryLimit int64, log *slog.Logger) fx.Option {
 			// The answer is held to max_answer_bytes as events; the rest of its message is a few bytes per event.
 			MaxSendMsgSize: cfg.MaxAnswerBytes + 64*cfg.MaxEvents + 1024,
 			Compression:    cfg.Compression,
-		}, admin.Settings{Listen: cfg.AdminListen}, telemetry.Settings{OTLPEndpoint: cfg.OTLPEndpoint}),
+		}, admin.Settings{Listen: cfg.AdminListen}, telemetry.Settings{OTLPEndpoint: cfg.OTLPEndpoint, OTLPProtocol: cfg.OTLPProtocol}),
 		fx.WithLogger(func() fxevent.Logger {
 			l := &fxevent.SlogLogger{Logger: log}
 			l.UseLogLevel(slog.LevelDebug) // fx's wiring chatter; its errors stay at error level
@@ -142,6 +162,31 @@ func newLogger(cfg config.Config) *slog.Logger {
 		return slog.New(slog.NewTextHandler(os.Stderr, opts))
 	}
 	return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+}
+
+// buildRevision is the commit stamped at build time, else the one the Go toolchain recorded from the checkout
+// ("-dirty" when it had changes), else "".
+func buildRevision() string {
+	if revision != "" {
+		return revision
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	var rev, dirty string
+	for _, s := range bi.Settings {
+		switch {
+		case s.Key == "vcs.revision":
+			rev = s.Value
+		case s.Key == "vcs.modified" && s.Value == "true":
+			dirty = "-dirty"
+		}
+	}
+	if rev == "" {
+		return ""
+	}
+	return rev + dirty
 }
 
 // buildVersion is the version stamped at build time, else what the Go toolchain recorded, else "dev".

@@ -14,7 +14,8 @@ const SchemaKey = "options_schema"
 
 // Build identifies the running build.
 type Build struct {
-	Version string
+	Version  string
+	Revision string // the commit it was built from, "" when unknown
 }
 
 // Metadata is what Webhook.init returns: the plugin, the sources it parses, its options schema, and the caller's

@@ -44,7 +44,7 @@ func parseGeneric(doc map[string]any, c *kit.Call) ([]kit.Alert, error) {
 	if v := strings.TrimSpace(kit.Text(doc["severity"])); v != "" {
 		s, ok := event.ParseSeverity(v)
 		if !ok {
-			return nil, kit.Invalid(Name, "severity", "%q is not one of CRITICAL, ERROR, WARNING, INFO, NOT_AVAILABLE, NONE", kit.Shorten(v))
+			return nil, kit.Invalid(Name, "severity", "%q is not one of %s", kit.Shorten(v), severityNames)
 		}
 		a.Severity, a.Level = s, v
 	}
@@ -61,3 +61,12 @@ func parseGeneric(doc map[string]any, c *kit.Call) ([]kit.Alert, error) {
 	a.AdditionalInfo = info
 	return []kit.Alert{a}, nil
 }
+
+// severityNames lists the severities a body may name, in the domain's order.
+var severityNames = func() string {
+	names := make([]string, 0, len(event.Severities()))
+	for _, s := range event.Severities() {
+		names = append(names, string(s))
+	}
+	return strings.Join(names, ", ")
+}()
