@@ -61,6 +61,7 @@ func AlertManagerEventsInfo(events []event.Event) *ampluginpb.EventsInfo {
 	b.strings = make([]structpb.Value_StringValue, n)
 	b.structs = make([]structpb.Struct, len(events))
 	infos := make([]ampluginpb.EventInfo, len(events))
+	names := make([]string, len(events)) // each event's resources, one slice apiece
 	out := &ampluginpb.EventsInfo{Results: make([]*ampluginpb.EventInfo, len(events))}
 	for i, e := range events {
 		info := &infos[i]
@@ -72,10 +73,11 @@ func AlertManagerEventsInfo(events []event.Event) *ampluginpb.EventsInfo {
 		info.Rule = e.Rule
 		info.ImageUrl = e.ImageURL
 		if e.Resource.Name != "" {
-			info.Resources = []string{e.Resource.Name}
+			names[i] = e.Resource.Name
+			info.Resources = names[i : i+1 : i+1]
 		}
-		info.AdditionalInfo = b.stringStruct(e.AdditionalInfo)
 		more, n := extras(e)
+		info.AdditionalInfo = b.stringStruct(e.AdditionalInfo, n)
 		for _, x := range more[:n] {
 			info.AdditionalInfo.Fields[x.key] = b.str(x.value)
 		}

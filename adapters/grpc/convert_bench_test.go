@@ -82,7 +82,7 @@ func BenchmarkAsMap(b *testing.B) {
 	}
 }
 
-// BenchmarkEventsInfo is the domain → wire conversion of parsed events.
+// BenchmarkEventsInfo is the domain → wire conversion of parsed events, in each protocol's EventsInfo.
 func BenchmarkEventsInfo(b *testing.B) {
 	opts, err := option.Parse(map[string]any{})
 	if err != nil {
@@ -97,6 +97,12 @@ func BenchmarkEventsInfo(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				_ = cloudforet.EventsInfo(res.Events)
+			}
+		})
+		b.Run(fmt.Sprintf("alert_manager/events=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = cloudforet.AlertManagerEventsInfo(res.Events)
 			}
 		})
 	}
