@@ -17,7 +17,7 @@ GOLANGCI         := $(CURDIR)/bin/golangci-lint
 
 .DEFAULT_GOAL := help
 .PHONY: help run build build-static check-static image test vet fmt-check tidy-check lint golangci-lint proto proto-check check \
-	bench bench-go bench-load fuzz soak attack image-local image-test image-deps chart-check
+	bench bench-go bench-load fuzz soak attack image-local image-test image-deps chart-check readme-check readme-tools
 
 # `make help` prints the targets with a `## ` comment, under the `##@ ` heading above them.
 ##@ Start here
@@ -157,3 +157,19 @@ attack: ## the hostile-traffic attacks that once killed the process, at once, ag
 
 soak: ## Soak a built server on loopback: SOAK_CALLERS concurrent callers (100) for SOAK_DURATION (60s)
 	go run ./test/soak -callers $(SOAK_CALLERS) -duration $(SOAK_DURATION)
+
+##@ The README's examples
+
+# The versions the README tells users to install.
+GRPCURL_VERSION      := 1.9.4
+HEALTH_PROBE_VERSION := 0.4.62
+
+readme-check: readme-tools ## run the README's shell examples as written against the built binary (needs curl)
+	PATH=$(CURDIR)/bin:$$PATH $(GO) test -count=1 -tags readme -run 'TestREADMEShellExamples' -v ./test
+
+# grpcurl and grpc-health-probe, as the README installs them, into bin/ (not go.mod tools: they would pin ours).
+readme-tools:
+	@if ! $(GO) version -m $(CURDIR)/bin/grpcurl 2>/dev/null | grep -q "grpcurl[[:space:]]*v$(GRPCURL_VERSION)"; then \
+		GOBIN=$(CURDIR)/bin $(GO) install github.com/fullstorydev/grpcurl/cmd/grpcurl@v$(GRPCURL_VERSION); fi
+	@if ! $(GO) version -m $(CURDIR)/bin/grpc-health-probe 2>/dev/null | grep -q "grpc-health-probe[[:space:]]*v$(HEALTH_PROBE_VERSION)"; then \
+		GOBIN=$(CURDIR)/bin $(GO) install github.com/grpc-ecosystem/grpc-health-probe@v$(HEALTH_PROBE_VERSION); fi

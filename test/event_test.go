@@ -16,6 +16,20 @@ import (
 // receivedInGolden is the time of receipt the golden files were made with; the binary uses the real clock.
 const receivedInGolden = "2026-01-02T03:04:05Z"
 
+// goldenOf reads the golden answer beside f.
+func goldenOf(t *testing.T, f sourcetest.Fixture) map[string]any {
+	t.Helper()
+	var golden map[string]any
+	b, err := os.ReadFile(f.Golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &golden); err != nil {
+		t.Fatal(err)
+	}
+	return golden
+}
+
 // TestParseAnswersEveryFixtureAsTheGoldenFile sends every real body through the reflection-only client, as
 // Cloudforet does, with default options, and compares the answer with the golden file a reviewer reads.
 func TestParseAnswersEveryFixtureAsTheGoldenFile(t *testing.T) {
@@ -27,14 +41,7 @@ func TestParseAnswersEveryFixtureAsTheGoldenFile(t *testing.T) {
 		}
 		t.Run(f.Name(), func(t *testing.T) {
 			body := f.Body
-			var golden map[string]any
-			b, err := os.ReadFile(f.Golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := json.Unmarshal(b, &golden); err != nil {
-				t.Fatal(err)
-			}
+			golden := goldenOf(t, f)
 			req := `{"options": {}, "data": ` + string(body) + `}`
 			if want, refused := golden["error"].(string); refused {
 				e := c.mustFail(t, "Event.parse", req)

@@ -56,23 +56,29 @@ func checkImage(t *testing.T, image string) {
 	}
 }
 
-func TestRegistrationFileIsCloudforet2xShaped(t *testing.T) {
-	doc := readRegistration(t, "../configs/register_plugin.yaml")
+// check2x holds a registration file to Cloudforet 2.x's RegisterPluginRequest and the repository service's rules,
+// and returns its document.
+func check2x(t *testing.T, path string) map[string]any {
+	t.Helper()
+	doc := readRegistration(t, path)
 	for k := range doc {
 		if !slices.Contains(registerFields2x, k) {
-			t.Errorf("key %q is not a field of Cloudforet 2.x's RegisterPluginRequest", k)
+			t.Errorf("%s: key %q is not a field of Cloudforet 2.x's RegisterPluginRequest", path, k)
 		}
 	}
 	for _, k := range []string{"name", "resource_type", "image", "provider", "registry_type", "capability", "labels", "tags"} {
 		if _, ok := doc[k]; !ok {
-			t.Errorf("no %q", k)
+			t.Errorf("%s: no %q", path, k)
 		}
 	}
+	// The plugin service calls the part after the dot by short name (plugin_service.py, _get_plugin_api_class);
+	// Cloudforet's console lists the plugins of a monitoring webhook, and of an Alert Manager webhook, by
+	// monitoring.Webhook (alert-manager/v2/components/WebhookCreateTypeSelector.vue).
 	if doc["resource_type"] != "monitoring.Webhook" {
-		t.Errorf("resource_type %v, want monitoring.Webhook", doc["resource_type"])
+		t.Errorf("%s: resource_type %v, want monitoring.Webhook", path, doc["resource_type"])
 	}
 	if rt, _ := doc["registry_type"].(string); !slices.Contains(registryTypes2x, rt) {
-		t.Errorf("registry_type %q is not one of %v", rt, registryTypes2x)
+		t.Errorf("%s: registry_type %q is not one of %v", path, rt, registryTypes2x)
 	}
 	image, _ := doc["image"].(string)
 	checkImage(t, image)
@@ -82,14 +88,35 @@ func TestRegistrationFileIsCloudforet2xShaped(t *testing.T) {
 		id = image[strings.LastIndex(image, "/")+1:]
 	}
 	if len(id) > 40 {
-		t.Errorf("plugin_id %q is longer than the 40 characters a webhook stores", id)
+		t.Errorf("%s: plugin_id %q is longer than the 40 characters a webhook stores", path, id)
 	}
 	tags, _ := doc["tags"].(map[string]any)
 	if icon, _ := tags["icon"].(string); !strings.HasPrefix(icon, "https://") {
-		t.Errorf("tags.icon %q: the console shows the plugin with it", icon)
+		t.Errorf("%s: tags.icon %q: the console shows the plugin with it", path, icon)
 	}
 	if _, ok := doc["labels"].([]any); !ok {
-		t.Errorf("labels %v is not a list", doc["labels"])
+		t.Errorf("%s: labels %v is not a list", path, doc["labels"])
+	}
+	return doc
+}
+
+func TestRegistrationFileIsCloudforet2xShaped(t *testing.T) {
+	check2x(t, "../configs/register_plugin.yaml")
+}
+
+// TestAlertManagerRegistrationFileIsItsOwnPlugin: the Alert Manager's image is registered as a plugin of its own,
+// beside the monitoring one: another plugin_id, another name, and another image, so that neither plugin lists the
+// other's tags among its versions (a webhook with upgrade_mode AUTO moves to the newest).
+func TestAlertManagerRegistrationFileIsItsOwnPlugin(t *testing.T) {
+	am := check2x(t, "../configs/register_plugin_alert_manager.yaml")
+	mon := readRegistration(t, "../configs/register_plugin.yaml")
+	for _, k := range []string{"plugin_id", "name", "image"} {
+		if am[k] == mon[k] {
+			t.Errorf("%s %q is the monitoring plugin's too", k, am[k])
+		}
+	}
+	if labels, _ := am["labels"].([]any); !slices.Contains(labels, any("Alert Manager")) {
+		t.Errorf("labels %v do not say the plugin is for the Alert Manager", labels)
 	}
 }
 

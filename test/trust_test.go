@@ -40,14 +40,15 @@ func trap(t *testing.T) (addr string, connections *atomic.Int32) {
 	return l.Addr().String(), connections
 }
 
-// startWithAdmin starts the server with its admin listener on a free loopback port, and returns that port's URL.
-func startWithAdmin(t *testing.T) (*server, string) {
+// startWithAdmin starts the server, with more flags if given, and its admin listener on a free loopback port, and
+// returns that port's URL.
+func startWithAdmin(t *testing.T, flags ...string) (*server, string) {
 	t.Helper()
 	var admin string
 	srv := startOn(t, func(port int) (launchSpec, string) {
 		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 		admin = net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t)))
-		return launchSpec{args: []string{"serve", "--listen", addr, "--admin-listen", admin}}, addr
+		return launchSpec{args: append([]string{"serve", "--listen", addr, "--admin-listen", admin}, flags...)}, addr
 	})
 	return srv, "http://" + admin
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/monhook/monhook/adapters/cloudforet"
 	"github.com/monhook/monhook/application"
@@ -44,16 +45,21 @@ func (offlineCertificates) Certificate(context.Context, string, string) (*x509.C
 	return nil, errors.New("monhook parse fetches no certificate: it never goes on the network")
 }
 
+// protocolEnv names the protocol when --protocol is not given, as it does for `monhook serve`: in the image that
+// serves the Alert Manager, `monhook parse` prints what that image answers.
+const protocolEnv = "MONHOOK_PROTOCOL"
+
 // ParseCommand is `monhook parse`: Event.parse offline, printing what Cloudforet would read from the gRPC answer.
 func ParseCommand() *cobra.Command {
-	var optionsArg, receivedArg string
+	var optionsArg, receivedArg, protocolArg string
 	cmd := &cobra.Command{
-		Use:   "parse [--options JSON|@FILE] [PAYLOAD_FILE|-]",
+		Use:   "parse [--options JSON|@FILE] [--protocol monitoring|alert_manager] [PAYLOAD_FILE|-]",
 		Short: "Parse one webhook body offline and print the events, as Event.parse would answer",
 		Long: "Runs Event.parse with no server: reads a webhook body from a file (or from standard input, given - or\n" +
 			"no file when it is not a terminal), applies the options, and prints {\"results\": [...]} as Cloudforet\n" +
-			"reads the gRPC answer. On failure it prints the same ERROR_... text the server would send and exits 1\n" +
-			"(2 for a command line it cannot read). Use it to try convert_data templates.",
+			"reads the gRPC answer of the protocol named (--protocol, else " + protocolEnv + ", else monitoring). On\n" +
+			"failure it prints the same ERROR_... text the server would send and exits 1 (2 for a command line it\n" +
+			"cannot read). Use it to try convert_data templates.",
 		Args:          Usage(cobra.MaximumNArgs(1)),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -65,6 +71,10 @@ func ParseCommand() *cobra.Command {
 					return UsageError{fmt.Errorf("--received %q is not an RFC 3339 time", receivedArg)}
 				}
 				received = t
+			}
+			protocol, err := chooseProtocol(protocolArg, cmd.Flags().Changed("protocol"))
+			if err != nil {
+				return UsageError{err}
 			}
 			opts, err := readOptions(optionsArg)
 			if err != nil {
@@ -82,7 +92,7 @@ func ParseCommand() *cobra.Command {
 			}
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 			uc := application.NewParse(offlineConfirmer{log}, offlineCertificates{}, fixedClock(received), sourcekit.DefaultBudget)
-			out, err := Parse(cmd.Context(), uc, log, opts, data)
+			out, err := Parse(cmd.Context(), uc, log, protocol, opts, data)
 			if err != nil {
 				return err
 			}
@@ -92,11 +102,28 @@ func ParseCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&optionsArg, "options", "{}", "the webhook's options as JSON, or @FILE to read them from a file")
 	cmd.Flags().StringVar(&receivedArg, "received", "", "time of receipt to assume, RFC 3339 (default now); shows where a body carries no time")
+	cmd.Flags().StringVar(&protocolArg, "protocol", string(cloudforet.Monitoring),
+		"the answer of which protocol to print: monitoring or alert_manager (default "+protocolEnv+" when set)")
 	return cmd
 }
 
-// Parse runs uc and renders its answer, or its error, exactly as the gRPC adapter would send it.
-func Parse(ctx context.Context, uc *application.Parse, log *slog.Logger, opts, data map[string]any) ([]byte, error) {
+// chooseProtocol is the protocol --protocol names when given, else MONHOOK_PROTOCOL's, else monitoring.
+func chooseProtocol(flag string, given bool) (cloudforet.Protocol, error) {
+	name, from := flag, "--protocol"
+	if env, ok := os.LookupEnv(protocolEnv); ok && !given {
+		name, from = env, protocolEnv
+	}
+	for _, p := range cloudforet.Protocols() {
+		if name == string(p) {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s %q: want monitoring or alert_manager", from, name)
+}
+
+// Parse runs uc and renders its answer in protocol's EventsInfo, or its error, exactly as the gRPC adapter would
+// send it.
+func Parse(ctx context.Context, uc *application.Parse, log *slog.Logger, protocol cloudforet.Protocol, opts, data map[string]any) ([]byte, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -104,7 +131,11 @@ func Parse(ctx context.Context, uc *application.Parse, log *slog.Logger, opts, d
 	if err != nil {
 		return nil, fmt.Errorf("%s", status.Convert(cloudforet.Status(log, err)).Message())
 	}
-	b, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(cloudforet.EventsInfo(res.Events))
+	var answer proto.Message = cloudforet.EventsInfo(res.Events)
+	if protocol == cloudforet.AlertManager {
+		answer = cloudforet.AlertManagerEventsInfo(res.Events)
+	}
+	b, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(answer)
 	if err != nil {
 		return nil, err
 	}

@@ -102,3 +102,57 @@ func TestParseFailsWithTheServersErrorText(t *testing.T) {
 		t.Errorf("a JSON list on stdin: %v", err)
 	}
 }
+
+// TestParsePrintsTheAlertManagersAnswer: with --protocol alert_manager (or MONHOOK_PROTOCOL), the same events
+// spelled as the Alert Manager receives them.
+func TestParsePrintsTheAlertManagersAnswer(t *testing.T) {
+	body := `{"event_key": "k", "event_type": "recovery", "title": "t", "severity": "not_available", "provider": "p",
+		"account": "a", "resource": {"resource_id": "i", "resource_type": "ty", "name": "n"}, "additional_info": {"x": 1},
+		"occurred_at": "2026-01-01T09:00:00+09:00"}`
+	want := `{
+  "results": [
+    {
+      "additional_info": {
+        "account": "a",
+        "monitoring_severity": "NOT_AVAILABLE",
+        "provider": "p",
+        "resource_id": "i",
+        "resource_type": "ty",
+        "x": "1"
+      },
+      "event_key": "k",
+      "event_type": "RECOVERY",
+      "occurred_at": "2026-01-01T00:00:00Z",
+      "resources": [
+        "n"
+      ],
+      "severity": "ERROR",
+      "title": "t"
+    }
+  ]
+}
+`
+	out, err := run(t, body, "--protocol", "alert_manager", "-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != want {
+		t.Errorf("printed\n%s\nwant\n%s", out, want)
+	}
+	t.Setenv("MONHOOK_PROTOCOL", "alert_manager")
+	if out, err := run(t, body, "-"); err != nil || out != want {
+		t.Errorf("with MONHOOK_PROTOCOL=alert_manager: %v\n%s", err, out)
+	}
+	// The flag wins, as it does for serve.
+	out, err = run(t, body, "--protocol", "monitoring", "-")
+	if err != nil || !strings.Contains(out, `"severity": "NOT_AVAILABLE"`) || !strings.Contains(out, `"provider": "p"`) {
+		t.Errorf("--protocol monitoring under MONHOOK_PROTOCOL=alert_manager: %v\n%s", err, out)
+	}
+	t.Setenv("MONHOOK_PROTOCOL", "alert-manager")
+	if _, err := run(t, body, "-"); err == nil || err.Error() != `MONHOOK_PROTOCOL "alert-manager": want monitoring or alert_manager` {
+		t.Errorf("a misspelt MONHOOK_PROTOCOL: %v", err)
+	}
+	if _, err := run(t, body, "--protocol", "am", "-"); err == nil || err.Error() != `--protocol "am": want monitoring or alert_manager` {
+		t.Errorf("a misspelt --protocol: %v", err)
+	}
+}

@@ -1,7 +1,8 @@
 // Package cloudforet is the one place that knows how Cloudforet spells what monhook answers: a domain error as a
-// gRPC status with details "ERROR_CODE: message" (and every violation as a google.rpc.BadRequest), and events as the
-// plugin protocol's EventsInfo. The gRPC servers and the CLI both answer through it; logs and metrics read the
-// error code from the status's google.rpc.ErrorInfo, never from its text.
+// gRPC status with details "ERROR_CODE: message" (and every violation as a google.rpc.BadRequest), the same on
+// every protocol, and events as each plugin protocol's EventsInfo (the monitoring service's, the Alert Manager's).
+// The gRPC servers and the CLI both answer through it; logs and metrics read the error code from the status's
+// google.rpc.ErrorInfo, never from its text.
 package cloudforet
 
 import (

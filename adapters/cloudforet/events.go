@@ -41,7 +41,7 @@ func EventsInfo(events []event.Event) *pluginpb.EventsInfo {
 		info.Resource = b.resource(e.Resource)
 		info.Rule = e.Rule
 		info.OccurredAt = event.FormatTime(e.OccurredAt)
-		info.AdditionalInfo = b.stringStruct(e.AdditionalInfo)
+		info.AdditionalInfo = b.stringStruct(e.AdditionalInfo, 0)
 		info.ImageUrl = e.ImageURL
 		info.Provider = e.Provider
 		info.Account = e.Account

@@ -42,10 +42,11 @@ func (b *builder) str(s string) *structpb.Value {
 	return v
 }
 
-// stringStruct writes a flat string map, leaving out empty values as Cloudforet would never show them.
-func (b *builder) stringStruct(m map[string]string) *structpb.Struct {
+// stringStruct writes a flat string map, leaving out empty values as Cloudforet would never show them, with room
+// for more entries the caller adds.
+func (b *builder) stringStruct(m map[string]string, more int) *structpb.Struct {
 	s := take(&b.structs, slabSize)
-	s.Fields = make(map[string]*structpb.Value, len(m))
+	s.Fields = make(map[string]*structpb.Value, len(m)+more)
 	for k, v := range m {
 		if v != "" {
 			s.Fields[k] = b.str(v)

@@ -62,6 +62,8 @@ type Config struct {
 	CallTimeout       time.Duration `koanf:"call_timeout" validate:"gt=0" help:"deadline of every plugin call, from its first byte (the caller's, when earlier)"`
 	MaxHeaderListSize int           `koanf:"max_header_list_size" validate:"gt=0,lte=4294967295" help:"largest header list of a gRPC call, in bytes"`
 	Compression       string        `koanf:"compression" validate:"oneof='' gzip" help:"grpc-encoding accepted on requests: \"\" (none: requests must be uncompressed) or gzip"`
+
+	Protocol string `koanf:"protocol" validate:"oneof=monitoring alert_manager" help:"plugin protocol served: monitoring (spaceone.api.monitoring.plugin) or alert_manager (spaceone.api.alert_manager.plugin); one per process"`
 }
 
 // DefaultPath is read when --config is not given and the file exists.
@@ -121,6 +123,8 @@ func Defaults() Config {
 		AdmissionWait:     2 * time.Second,
 		CallTimeout:       30 * time.Second,
 		MaxHeaderListSize: 32 << 10,
+
+		Protocol: "monitoring",
 	}
 }
 

@@ -62,6 +62,8 @@ func defaults() config.Config {
 		CallTimeout:       30 * time.Second,
 		MaxHeaderListSize: 32768,
 		Compression:       "",
+
+		Protocol: "monitoring",
 	}
 }
 
@@ -124,6 +126,24 @@ func TestLoad(t *testing.T) {
 			file: "listen: 127.0.0.1:1000\n",
 			env:  env{"SPACEONE_PORT": "2000", "MONHOOK_LISTEN": "127.0.0.1:3000"},
 			want: func(c *config.Config) { c.Listen = "127.0.0.1:3000" },
+		},
+		{
+			name: "protocol: flag beats MONHOOK_PROTOCOL beats file",
+			file: "protocol: alert_manager\n",
+			env:  env{"MONHOOK_PROTOCOL": "monitoring"},
+			args: []string{"--protocol", "alert_manager"},
+			want: func(c *config.Config) { c.Protocol = "alert_manager" },
+		},
+		{
+			name: "protocol: MONHOOK_PROTOCOL beats file",
+			file: "protocol: monitoring\n",
+			env:  env{"MONHOOK_PROTOCOL": "alert_manager"},
+			want: func(c *config.Config) { c.Protocol = "alert_manager" },
+		},
+		{
+			name: "protocol from the file",
+			file: "protocol: alert_manager\n",
+			want: func(c *config.Config) { c.Protocol = "alert_manager" },
 		},
 		{
 			name: "flag beats MONHOOK_LISTEN",
@@ -392,6 +412,16 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{`log_level "verbose" (from MONHOOK_LOG_LEVEL)`},
 		},
 		{
+			name: "protocol unknown",
+			env:  env{"MONHOOK_PROTOCOL": "alert-manager"},
+			want: []string{`config: protocol "alert-manager" (from MONHOOK_PROTOCOL): want monitoring or alert_manager`},
+		},
+		{
+			name: "protocol empty",
+			args: []string{"--protocol", ""},
+			want: []string{`config: protocol "" (from --protocol): want monitoring or alert_manager`},
+		},
+		{
 			name: "log_format unknown",
 			file: "log_format: xml\n",
 			want: []string{`log_format "xml"`, "monhook.yaml"},
@@ -645,6 +675,8 @@ func TestRegisterFlags(t *testing.T) {
 		"call-timeout":         "30s",
 		"max-header-list-size": "32768",
 		"compression":          "",
+
+		"protocol": "monitoring",
 	}
 	fs := flags(t)
 	got := map[string]string{}

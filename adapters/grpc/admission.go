@@ -16,10 +16,10 @@ import (
 	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/tap"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/monhook/monhook/adapters/cloudforet"
 	"github.com/monhook/monhook/domain/option"
-	pluginpb "github.com/monhook/monhook/proto/spaceone/api/monitoring/plugin"
 )
 
 // Expansion is the most a request grows once decoded: a body of empty objects ({} is 4 bytes on the wire) takes
@@ -67,16 +67,6 @@ func (a *admission) admit(n int) (release func(), err error) {
 	return func() { once.Do(func() { a.sem.Release(w) }) }, nil
 }
 
-// pluginRequest reports whether m is a request of the plugin services, the only messages admission and the
-// deferred decoding apply to (health and reflection messages are small and decoded as grpc-go does).
-func pluginRequest(m any) bool {
-	switch m.(type) {
-	case *pluginpb.ParseRequest, *pluginpb.WebhookInitRequest, *pluginpb.WebhookPluginVerifyRequest:
-		return true
-	}
-	return false
-}
-
 // codec is grpc-go's protobuf codec with two changes for plugin requests. It admits each against the memory
 // budget before decoding it. And a request that cannot be decoded (garbage, invalid UTF-8, nesting past the
 // recursion limit) or admitted is not an error here, which grpc-go would answer as INTERNAL: the outcome is kept
@@ -87,12 +77,16 @@ type codec struct {
 	decode    proto.UnmarshalOptions
 	pending   sync.Map // request message → admitted (release func) or refused (error)
 	maxDepth  int
+	// requests are the plugin requests, by message name: the only messages admission and the deferred decoding
+	// apply to (health and reflection messages are small and decoded as grpc-go does).
+	requests map[protoreflect.FullName]bool
 }
 
-func newCodec(a *admission, maxDepth int) *codec {
+func newCodec(a *admission, maxDepth int, requests map[protoreflect.FullName]bool) *codec {
 	return &codec{
 		base:      encoding.GetCodecV2(protocodec.Name),
 		admission: a,
+		requests:  requests,
 		// A Struct level is three protobuf levels (Struct, map entry, Value). Twice as deep as the depth limits
 		// allow is refused by protobuf itself, before it is built; anything less gets the exact check, which
 		// names the field.
@@ -106,7 +100,8 @@ func (c *codec) Name() string { return c.base.Name() }
 func (c *codec) Marshal(v any) (mem.BufferSlice, error) { return c.base.Marshal(v) }
 
 func (c *codec) Unmarshal(data mem.BufferSlice, v any) error {
-	if !pluginRequest(v) {
+	m, ok := v.(proto.Message)
+	if !ok || !c.requests[m.ProtoReflect().Descriptor().FullName()] {
 		return c.base.Unmarshal(data, v)
 	}
 	release, err := c.admission.admit(data.Len())
@@ -116,9 +111,9 @@ func (c *codec) Unmarshal(data mem.BufferSlice, v any) error {
 	}
 	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
 	defer buf.Free()
-	if err := c.decode.Unmarshal(buf.ReadOnlyData(), v.(proto.Message)); err != nil {
+	if err := c.decode.Unmarshal(buf.ReadOnlyData(), m); err != nil {
 		release()
-		c.pending.Store(v, c.undecodable(v.(proto.Message), err))
+		c.pending.Store(v, c.undecodable(m, err))
 		return nil
 	}
 	c.pending.Store(v, release)

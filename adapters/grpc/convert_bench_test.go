@@ -82,7 +82,7 @@ func BenchmarkAsMap(b *testing.B) {
 	}
 }
 
-// BenchmarkEventsInfo is the domain → wire conversion of parsed events.
+// BenchmarkEventsInfo is the domain → wire conversion of parsed events, in each protocol's EventsInfo.
 func BenchmarkEventsInfo(b *testing.B) {
 	opts, err := option.Parse(map[string]any{})
 	if err != nil {
@@ -97,6 +97,12 @@ func BenchmarkEventsInfo(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				_ = cloudforet.EventsInfo(res.Events)
+			}
+		})
+		b.Run(fmt.Sprintf("alert_manager/events=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = cloudforet.AlertManagerEventsInfo(res.Events)
 			}
 		})
 	}
@@ -114,8 +120,9 @@ func (benchConfirmer) Confirm(context.Context, sourcekit.Subscription) error { r
 // itself does per call except the interceptors and the wire.
 func BenchmarkHandlers(b *testing.B) {
 	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	wh := newWebhookServer(application.NewInit(plugin.Build{Version: "v1"}), application.NewVerify(), benchSettings, log)
-	ev := newEventServer(application.NewParse(benchConfirmer{}, noCertificates{}, benchClock{}, sourcekit.DefaultBudget), benchSettings, log, Observers{})
+	p := NewPlugin(application.NewInit(plugin.Build{Version: "v1"}), application.NewVerify(),
+		application.NewParse(benchConfirmer{}, noCertificates{}, benchClock{}, sourcekit.DefaultBudget), benchSettings, log, Observers{})
+	wh, ev := newWebhookServer(p), newEventServer(p)
 	ctx := context.Background()
 	empty := &structpb.Struct{}
 	b.Run("init", func(b *testing.B) {

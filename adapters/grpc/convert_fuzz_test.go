@@ -132,7 +132,7 @@ func FuzzAsMapWire(f *testing.F) {
 
 // FuzzParseWire runs what Event.parse does with a request's data, from the wire to the answer's bytes, minus the
 // network: random bytes decoded as a Struct (NaN, infinities and values without a kind included), converted under
-// the default limits, normalized with detection, and encoded as EventsInfo. Encoding must never fail: a field
+// the default limits, normalized with detection, and encoded as either protocol's EventsInfo. Encoding must never fail: a field
 // that protobuf refuses (a string that is not UTF-8) would turn a valid event into an INTERNAL error.
 func FuzzParseWire(f *testing.F) {
 	for _, b := range fuzzSeeds(f) {
@@ -177,6 +177,9 @@ func FuzzParseWire(f *testing.F) {
 		}
 		if _, err := proto.Marshal(cloudforet.EventsInfo(res.Events)); err != nil {
 			t.Fatalf("the answer to %v cannot be encoded: %v", data, err)
+		}
+		if _, err := proto.Marshal(cloudforet.AlertManagerEventsInfo(res.Events)); err != nil {
+			t.Fatalf("the Alert Manager's answer to %v cannot be encoded: %v", data, err)
 		}
 	})
 }

@@ -24,6 +24,8 @@ import (
 
 	"github.com/monhook/monhook/adapters/admin"
 	"github.com/monhook/monhook/adapters/telemetry"
+	"github.com/monhook/monhook/application"
+	"github.com/monhook/monhook/domain/plugin"
 	pluginpb "github.com/monhook/monhook/proto/spaceone/api/monitoring/plugin"
 )
 
@@ -320,7 +322,13 @@ func TestHealthIsNotServingUntilTheRunnerListens(t *testing.T) {
 		t.Errorf("before listening: %v, want NOT_SERVING", st)
 	}
 	log := slog.New(slog.DiscardHandler)
-	r := newRunner(newServer(testSettings, log, Observers{}), hs, newDrain(), testSettings, log, nil)
+	p := NewPlugin(application.NewInit(plugin.Build{}), application.NewVerify(), nil, testSettings, log, Observers{})
+	proto := monitoring(newWebhookServer(p), newEventServer(p))
+	srv, err := newServer(testSettings, log, Observers{}, proto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRunner(runnerDeps{Server: srv, Health: hs, Drain: newDrain(), Settings: testSettings, Log: log, Protocol: proto})
 	r.serveOn(bufconn.Listen(1 << 10))
 	defer r.stop()
 	if st := check(); st != healthpb.HealthCheckResponse_SERVING {

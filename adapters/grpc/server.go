@@ -1,5 +1,7 @@
-// Package grpc serves the Cloudforet plugin protocol: it translates requests into use-case calls and their
-// results and errors back into Cloudforet's wire format, and owns the gRPC server's lifecycle.
+// Package grpc serves a Cloudforet plugin protocol: it owns the gRPC server every protocol shares (interceptors,
+// limits, admission, health, reflection, lifecycle) and the Plugin that turns requests into use-case calls and
+// their results and errors into Cloudforet's wire format. It serves the monitoring service's protocol itself
+// (Monitoring); another protocol's package provides its own Protocol over the same Plugin.
 package grpc
 
 import (
@@ -7,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,13 +24,15 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
+	reflectionv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	reflectionv1alpha "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
 	"google.golang.org/grpc/stats"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/monhook/monhook/adapters/cloudforet"
 	"github.com/monhook/monhook/adapters/telemetry"
-	"github.com/monhook/monhook/domain/plugin"
 	corepb "github.com/monhook/monhook/proto/spaceone/api/core/v1"
-	pluginpb "github.com/monhook/monhook/proto/spaceone/api/monitoring/plugin"
 )
 
 // Settings are the server's knobs, filled from configuration by the caller. A zero duration or count leaves
@@ -64,11 +70,15 @@ type Observers struct {
 	Counters *telemetry.Counters     `optional:"true"` // monhook's Event.parse metrics
 }
 
-// newServer builds the gRPC server with its interceptors and limits, and no services yet, reporting to o
-// (Observers{} observes nothing).
-func newServer(s Settings, log *slog.Logger, o Observers) *grpc.Server {
+// newServer builds the gRPC server of protocol p with its interceptors and limits, and no services yet, reporting
+// to o (Observers{} observes nothing).
+func newServer(s Settings, log *slog.Logger, o Observers, p Protocol) (*grpc.Server, error) {
+	requests, err := p.requests()
+	if err != nil {
+		return nil, err
+	}
 	gzipAccepted.Store(s.Compression == "gzip")
-	c := newCodec(newAdmission(s.AdmissionBudget, s.AdmissionWait), max(s.OptionsLimits.MaxDepth, s.DataLimits.MaxDepth))
+	c := newCodec(newAdmission(s.AdmissionBudget, s.AdmissionWait), max(s.OptionsLimits.MaxDepth, s.DataLimits.MaxDepth), requests)
 	unary := []grpc.UnaryServerInterceptor{
 		requestLog(log),
 		// Inside logging, so a request refused before its handler is logged with its code.
@@ -111,7 +121,7 @@ func newServer(s Settings, log *slog.Logger, o Observers) *grpc.Server {
 		// A stats handler sees the call before any interceptor, so the request line can carry its trace id.
 		opts = append(opts, grpc.StatsHandler(o.Tracing))
 	}
-	return grpc.NewServer(opts...)
+	return grpc.NewServer(opts...), nil
 }
 
 // recoverFunc turns a panic into INTERNAL; the stack goes to the log, never onto the wire.
@@ -122,13 +132,54 @@ func recoverFunc(log *slog.Logger) recovery.RecoveryHandlerFuncContext {
 	}
 }
 
-// register adds the plugin services, health and reflection (v1 and v1alpha: Cloudforet's client speaks v1alpha).
-func register(srv *grpc.Server, hs *health.Server, d *drain, wh *webhookServer, ev *eventServer, si *serverInfoServer) {
-	pluginpb.RegisterWebhookServer(srv, wh)
-	pluginpb.RegisterEventServer(srv, ev)
+// register adds the services of protocol p, ServerInfo, health and reflection (v1 and v1alpha: Cloudforet's
+// client speaks v1alpha). Reflection lists and describes only what the server serves: the other protocol's files,
+// linked into the same binary, are no part of its answers.
+func register(srv *grpc.Server, hs *health.Server, d *drain, p Protocol, si *serverInfoServer) error {
+	for _, s := range p.Services {
+		srv.RegisterService(s.Desc, s.Impl)
+	}
 	corepb.RegisterServerInfoServer(srv, si)
 	healthpb.RegisterHealthServer(srv, drainingHealth{Server: hs, drain: d})
-	reflection.Register(srv)
+	files, err := servedFiles(srv, reflectionv1.ServerReflection_ServiceDesc.ServiceName, reflectionv1alpha.ServerReflection_ServiceDesc.ServiceName)
+	if err != nil {
+		return err
+	}
+	opts := reflection.ServerOptions{Services: srv, DescriptorResolver: files}
+	reflectionv1.RegisterServerReflectionServer(srv, reflection.NewServerV1(opts))
+	reflectionv1alpha.RegisterServerReflectionServer(srv, reflection.NewServer(opts))
+	return nil
+}
+
+// servedFiles is a registry of the files that describe the services srv serves and the services named, with every
+// file they import.
+func servedFiles(srv *grpc.Server, more ...string) (*protoregistry.Files, error) {
+	files := &protoregistry.Files{}
+	var add func(fd protoreflect.FileDescriptor) error
+	add = func(fd protoreflect.FileDescriptor) error {
+		if _, err := files.FindFileByPath(fd.Path()); err == nil {
+			return nil
+		}
+		if err := files.RegisterFile(fd); err != nil {
+			return err
+		}
+		for i := range fd.Imports().Len() {
+			if err := add(fd.Imports().Get(i).FileDescriptor); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, name := range append(slices.Collect(maps.Keys(srv.GetServiceInfo())), more...) {
+		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(name))
+		if err != nil {
+			return nil, fmt.Errorf("reflection: service %s: %w", name, err)
+		}
+		if err := add(d.ParentFile()); err != nil {
+			return nil, fmt.Errorf("reflection: %w", err)
+		}
+	}
+	return files, nil
 }
 
 // drain is closed when shutdown begins.
@@ -174,10 +225,6 @@ type watchStream struct {
 
 func (w watchStream) Context() context.Context { return w.ctx }
 
-func newServerInfoServer(b plugin.Build) *serverInfoServer {
-	return &serverInfoServer{version: b.Version}
-}
-
 // runner owns the listener for the life of the app.
 type runner struct {
 	srv      *grpc.Server
@@ -186,15 +233,43 @@ type runner struct {
 	settings Settings
 	log      *slog.Logger
 	shutdown fx.Shutdowner
+	protocol string
+	given    net.Listener // served instead of binding settings.Listen, when the app supplies a Listener
 	lis      net.Listener
 }
 
-func newRunner(srv *grpc.Server, hs *health.Server, d *drain, s Settings, log *slog.Logger, sd fx.Shutdowner) *runner {
-	return &runner{srv: srv, health: hs, drain: d, settings: s, log: log, shutdown: sd}
+// Listener is a listener the app may supply to be served instead of binding Settings.Listen: a protocol's own
+// package tests the app's server, wired as the app wires it, over bufconn.
+type Listener struct{ net.Listener }
+
+// runnerDeps are what a runner runs.
+type runnerDeps struct {
+	fx.In
+	Server   *grpc.Server
+	Health   *health.Server
+	Drain    *drain
+	Settings Settings
+	Log      *slog.Logger
+	Shutdown fx.Shutdowner
+	Protocol Protocol
+	Listener *Listener `optional:"true"`
+}
+
+func newRunner(d runnerDeps) *runner {
+	r := &runner{srv: d.Server, health: d.Health, drain: d.Drain, settings: d.Settings, log: d.Log, shutdown: d.Shutdown,
+		protocol: d.Protocol.Package()}
+	if d.Listener != nil {
+		r.given = d.Listener.Listener
+	}
+	return r
 }
 
 // start binds (a taken port fails start-up), marks every service SERVING and serves in the background.
 func (r *runner) start() error {
+	if r.given != nil {
+		r.serveOn(r.given)
+		return nil
+	}
 	lis, err := net.Listen("tcp", r.settings.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (set listen, --listen or MONHOOK_LISTEN to another host:port)", r.settings.Listen, err)
@@ -210,7 +285,7 @@ func (r *runner) serveOn(lis net.Listener) {
 		r.health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
 	r.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
-	r.log.Info("serving", "addr", lis.Addr().String())
+	r.log.Info("serving", "addr", lis.Addr().String(), "protocol", r.protocol)
 	go func() {
 		if err := r.srv.Serve(lis); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
 			r.log.Error("serve failed", "err", err)
@@ -252,9 +327,13 @@ func initializeMetrics(srv *grpc.Server, o Observers) {
 	}
 }
 
-// Module serves the plugin protocol over gRPC for the life of the app. It needs Settings, plugin.Build, the
-// use cases and a *slog.Logger; it reports to adapters/telemetry's metrics and tracing when they are provided.
+// Module serves a plugin protocol over gRPC for the life of the app. It needs Settings, plugin.Build, the use
+// cases, a *slog.Logger and one Protocol (Monitoring, or another protocol's module); it reports to
+// adapters/telemetry's metrics and tracing when they are provided.
 var Module = fx.Module("grpc",
-	fx.Provide(newServer, newHealth, newDrain, newWebhookServer, newEventServer, newServerInfoServer, newRunner),
+	fx.Provide(newServer, newHealth, newDrain, NewPlugin, newServerInfoServer, newRunner),
 	fx.Invoke(register, initializeMetrics, func(lc fx.Lifecycle, r *runner) { lc.Append(fx.StartStopHook(r.start, r.stop)) }),
 )
+
+// Monitoring is the Protocol of Cloudforet's monitoring service, spaceone.api.monitoring.plugin: monhook's default.
+var Monitoring = fx.Module("monitoring", fx.Provide(newWebhookServer, newEventServer, monitoring))

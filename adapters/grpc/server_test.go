@@ -31,6 +31,7 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/monhook/monhook/adapters/grpc/grpctest"
 	"github.com/monhook/monhook/application"
 	"github.com/monhook/monhook/domain/option"
 	"github.com/monhook/monhook/domain/plugin"
@@ -139,46 +140,32 @@ func serveParts(t testing.TB, level slog.Level, confirmer application.Confirmer,
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: level}))
 	build := plugin.Build{Version: "v0.0.0-test"}
-	srv := newServer(testSettings, log, o)
-	hs := health.NewServer()
 	parse := application.NewParse(confirmer, certs, fixedClock{}, sourcekit.DefaultBudget)
+	p := NewPlugin(application.NewInit(build), application.NewVerify(), parse, testSettings, log, o)
+	proto := monitoring(newWebhookServer(p), newEventServer(p))
+	srv, err := newServer(testSettings, log, o, proto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := health.NewServer()
 	d := newDrain()
-	register(srv, hs, d, newWebhookServer(application.NewInit(build), application.NewVerify(), testSettings, log),
-		newEventServer(parse, testSettings, log, o), newServerInfoServer(build))
+	if err := register(srv, hs, d, proto, newServerInfoServer(build)); err != nil {
+		t.Fatal(err)
+	}
 	initializeMetrics(srv, o)
 	for _, f := range extra {
 		f(srv)
 	}
 	lis := bufconn.Listen(1 << 20)
-	r := newRunner(srv, hs, d, testSettings, log, nil)
+	r := newRunner(runnerDeps{Server: srv, Health: hs, Drain: d, Settings: testSettings, Log: log, Protocol: proto})
 	r.serveOn(lis)
-	conn, err := grpc.NewClient("passthrough:///bufnet",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = conn.Close()
-		r.stop()
-	})
-	return &testServer{conn: conn, log: logs, run: r}
+	t.Cleanup(r.stop) // after the connection's own cleanup, registered below: cleanups run last first
+	return &testServer{conn: grpctest.Dial(t, lis), log: logs, run: r}
 }
 
-func mustStruct(t testing.TB, m map[string]any) *structpb.Struct {
-	t.Helper()
-	s, err := structpb.NewStruct(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
+func mustStruct(t testing.TB, m map[string]any) *structpb.Struct { return grpctest.Struct(t, m) }
 
-func callCtx(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	t.Cleanup(cancel)
-	return metadata.AppendToOutgoingContext(ctx, "token", "NO_TOKEN")
-}
+func callCtx(t *testing.T) context.Context { return grpctest.CallContext(t) }
 
 func TestInitReturnsMetadata(t *testing.T) {
 	ts := serve(t)
@@ -403,6 +390,14 @@ func TestReflectionListsServicesInBothVersions(t *testing.T) {
 	if r, err := alpha.Recv(); err != nil || len(r.GetFileDescriptorResponse().GetFileDescriptorProto()) == 0 {
 		t.Errorf("file_containing_symbol = %v, %v", r, err)
 	}
+	// The Alert Manager's protocol is linked into the binary but not served: reflection does not describe it.
+	if err := alpha.Send(&reflectionv1alpha.ServerReflectionRequest{MessageRequest: &reflectionv1alpha.ServerReflectionRequest_FileContainingSymbol{
+		FileContainingSymbol: "spaceone.api.alert_manager.plugin.Webhook"}}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := alpha.Recv(); err != nil || codes.Code(r.GetErrorResponse().GetErrorCode()) != codes.NotFound {
+		t.Errorf("file_containing_symbol of the Alert Manager's Webhook = %v, %v; want NOT_FOUND", r, err)
+	}
 	_ = alpha.CloseSend()
 
 	v1, err := reflectionv1.NewServerReflectionClient(ts.conn).ServerReflectionInfo(callCtx(t))
@@ -454,7 +449,7 @@ func TestModuleStartsAndStopsOnRealTCP(t *testing.T) {
 		fx.Supply(slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), plugin.Build{Version: "v"}, testSettings, sourcekit.DefaultBudget),
 		fx.Provide(func() application.Clock { return fixedClock{} }, func() application.Confirmer { return &recordingConfirmer{} },
 			func() application.Certificates { return noCertificates{} }),
-		application.Module, Module,
+		application.Module, Module, Monitoring,
 		fx.Populate(&r),
 	)
 	app.RequireStart()
@@ -481,7 +476,7 @@ func TestModuleFailsToStartOnATakenPort(t *testing.T) {
 		fx.Supply(slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), plugin.Build{Version: "v"}, s, sourcekit.DefaultBudget),
 		fx.Provide(func() application.Clock { return fixedClock{} }, func() application.Confirmer { return &recordingConfirmer{} },
 			func() application.Certificates { return noCertificates{} }),
-		application.Module, Module)
+		application.Module, Module, Monitoring)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := app.Start(ctx); err == nil || !strings.Contains(err.Error(), "listen on") {

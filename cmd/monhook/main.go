@@ -1,4 +1,5 @@
-// Command monhook serves the Cloudforet monitoring webhook plugin protocol over gRPC.
+// Command monhook serves a Cloudforet webhook plugin protocol over gRPC: the monitoring service's, or the Alert
+// Manager's (--protocol).
 package main
 
 import (
@@ -17,8 +18,10 @@ import (
 	"github.com/monhook/monhook/adapters/admin"
 	"github.com/monhook/monhook/adapters/cli"
 	"github.com/monhook/monhook/adapters/clock"
+	"github.com/monhook/monhook/adapters/cloudforet"
 	"github.com/monhook/monhook/adapters/config"
 	grpcadapter "github.com/monhook/monhook/adapters/grpc"
+	"github.com/monhook/monhook/adapters/grpc/amplugin"
 	"github.com/monhook/monhook/adapters/sns"
 	"github.com/monhook/monhook/adapters/telemetry"
 	"github.com/monhook/monhook/application"
@@ -58,7 +61,7 @@ func rootCommand() *cobra.Command {
 	config.RegisterFlags(serve.Flags())
 	root := &cobra.Command{
 		Use:           "monhook",
-		Short:         "A Cloudforet monitoring webhook plugin: one binary for every common alert source",
+		Short:         "A Cloudforet webhook plugin (monitoring service or Alert Manager): one binary for every common alert source",
 		Args:          cli.Usage(cobra.NoArgs),
 		Version:       buildVersion(),
 		SilenceUsage:  true,
@@ -89,7 +92,7 @@ func runServe(cmd *cobra.Command) error {
 		log.Warn("configuration", "deprecated", w)
 	}
 	log.Info("starting", "version", buildVersion(), "revision", buildRevision(), "go_version", runtime.Version(),
-		"listen", cfg.Listen, "admin_listen", cfg.AdminListen)
+		"listen", cfg.Listen, "admin_listen", cfg.AdminListen, "protocol", cfg.Protocol)
 	limit, from := memoryLimit(cfg.MemoryLimit, cgroupLimit, freeAddressSpace)
 	log.Info("memory", "limit", limit, "from", from, "admission_budget", limit/2)
 	fx.New(app(cfg, limit, log)).Run()
@@ -143,7 +146,17 @@ func app(cfg config.Config, memoryLimit int64, log *slog.Logger) fx.Option {
 		// built for the gRPC server, so it stops, flushing its spans, after the server's last call.
 		admin.Module,
 		grpcadapter.Module,
+		protocolModule(cfg.Protocol),
 	)
+}
+
+// protocolModule is the plugin protocol the configuration names, served alone: Cloudforet's client binds services
+// by short name, so a process serves exactly one.
+func protocolModule(name string) fx.Option {
+	if cloudforet.Protocol(name) == cloudforet.AlertManager {
+		return amplugin.Module
+	}
+	return grpcadapter.Monitoring
 }
 
 func newLogger(cfg config.Config) *slog.Logger {

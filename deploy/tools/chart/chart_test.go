@@ -312,6 +312,7 @@ func TestRefusals(t *testing.T) {
 	}{
 		"a fractional memory limit":    {[]string{"--set", "resources.limits.memory=0.5Gi"}, `resources.limits.memory "0.5Gi"`},
 		"a listen address":             {[]string{"--set", "config.listen=0.0.0.0:6000"}, "additional properties 'listen' not allowed"},
+		"a protocol":                   {[]string{"--set", "config.protocol=alert_manager"}, "additional properties 'protocol' not allowed"},
 		"a misspelt configuration key": {[]string{"--set", "config.max_event=1"}, "additional properties 'max_event' not allowed"},
 		"a configuration value of the wrong type": {
 			[]string{"--set", "config.max_events=many"}, "/config/max_events",
@@ -338,7 +339,7 @@ func abbreviate(s string) string {
 }
 
 // TestSchemaListsEveryConfigurationKey keeps values.schema.json's config keys those of configs/monhook.yaml, but the
-// listen addresses the chart sets: a key monhook does not know would be ignored silently, so the schema refuses it.
+// listen addresses the chart sets and the protocol its variant's image sets: a key monhook does not know would be ignored silently, so the schema refuses it.
 func TestSchemaListsEveryConfigurationKey(t *testing.T) {
 	raw, err := os.ReadFile("../../../configs/monhook.yaml")
 	if err != nil {
@@ -364,7 +365,7 @@ func TestSchemaListsEveryConfigurationKey(t *testing.T) {
 	}
 	inSchema := schema.Properties.Config.Properties
 	for key, def := range file {
-		if key == "listen" || key == "admin_listen" {
+		if key == "listen" || key == "admin_listen" || key == "protocol" {
 			if _, ok := inSchema[key]; ok {
 				t.Errorf("values.schema.json allows config.%s, which the chart sets", key)
 			}
