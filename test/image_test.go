@@ -202,6 +202,23 @@ func parseAlert(t *testing.T, addr string) {
 	}
 }
 
+// servesProtocol checks that the server at addr serves pkg's Webhook and Event, bound by short name as Cloudforet's
+// client binds them, and no other plugin package: what MONHOOK_PROTOCOL in the image chose.
+func servesProtocol(t *testing.T, addr, pkg string) {
+	t.Helper()
+	bound := pythonCoreBindings(t, addr)
+	for _, short := range []string{"Webhook", "Event"} {
+		if got, want := bound[short], pkg+"."+short; got != want {
+			t.Errorf("client.%s is %s, want %s", short, got, want)
+		}
+	}
+	for _, full := range dial(t, addr).services {
+		if strings.HasPrefix(full, "spaceone.api.") && !strings.HasPrefix(full, pkg+".") && full != serverInfoService {
+			t.Errorf("the image serves %s besides %s", full, pkg)
+		}
+	}
+}
+
 func TestImageConfiguration(t *testing.T) {
 	plain, variant, version := images(t)
 	img := inspectImage(t, plain)
@@ -265,6 +282,7 @@ func TestImageServesAsNonRootOnAReadOnlyRoot(t *testing.T) {
 	if uid := c.uid(t); uid != "65532" {
 		t.Errorf("the process runs as uid %s, want 65532", uid)
 	}
+	servesProtocol(t, c.addr, monitoringPackage)
 	parseAlert(t, c.addr)
 
 	if code, body := get(t, c.admin, "/readyz"); code != http.StatusOK || body != "SERVING\n" {
@@ -297,6 +315,9 @@ func TestImageRunsAsAnArbitraryUser(t *testing.T) {
 func TestImageAlertManagerVariantServes(t *testing.T) {
 	_, variant, _ := images(t)
 	c := runImage(t, variant, "--read-only")
+	// MONHOOK_PROTOCOL=alert_manager, from the image alone: Cloudforet's supervisor passes no environment of its own.
+	servesProtocol(t, c.addr, alertManagerPackage)
+	parseAlert(t, c.addr)
 	if out := podman(t, "exec", c.name, "/usr/local/bin/monhook", "health"); !strings.HasSuffix(out, ": SERVING\n") {
 		t.Errorf("monhook health in the container printed %q", out)
 	}
