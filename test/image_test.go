@@ -202,23 +202,6 @@ func parseAlert(t *testing.T, addr string) {
 	}
 }
 
-// servesProtocol checks that the server at addr serves pkg's Webhook and Event, bound by short name as Cloudforet's
-// client binds them, and no other plugin package: what MONHOOK_PROTOCOL in the image chose.
-func servesProtocol(t *testing.T, addr, pkg string) {
-	t.Helper()
-	bound := pythonCoreBindings(t, addr)
-	for _, short := range []string{"Webhook", "Event"} {
-		if got, want := bound[short], pkg+"."+short; got != want {
-			t.Errorf("client.%s is %s, want %s", short, got, want)
-		}
-	}
-	for _, full := range dial(t, addr).services {
-		if strings.HasPrefix(full, "spaceone.api.") && !strings.HasPrefix(full, pkg+".") && full != serverInfoService {
-			t.Errorf("the image serves %s besides %s", full, pkg)
-		}
-	}
-}
-
 func TestImageConfiguration(t *testing.T) {
 	plain, variant, version := images(t)
 	img := inspectImage(t, plain)
