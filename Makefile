@@ -3,6 +3,7 @@
 ifndef VERSION
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 endif
+# The commit built: the starting log line's revision (-X main.revision) and the image's org.opencontainers.image.revision.
 ifndef REVISION
 REVISION := $(shell git rev-parse HEAD 2>/dev/null)
 endif
@@ -16,13 +17,18 @@ GOLANGCI         := $(CURDIR)/bin/golangci-lint
 
 .DEFAULT_GOAL := help
 .PHONY: help run build build-static check-static image test vet fmt-check tidy-check lint golangci-lint proto proto-check check \
-	bench bench-go bench-load fuzz soak attack readme-check readme-tools
+	bench bench-go bench-load fuzz soak attack image-local image-test image-deps chart-check readme-check readme-tools
 
-help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+# `make help` prints the targets with a `## ` comment, under the `##@ ` heading above them.
+##@ Start here
+
+help: ## list the targets, by group
+	@awk 'BEGIN {FS = ":.*## "} /^##@ / {printf "\n%s\n", substr($$0, 5)} /^[a-z-]+:.*## / {printf "  %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 run: ## serve gRPC on 0.0.0.0:50051 and the admin listener on 127.0.0.1:9464 (text logs; RUN_FLAGS="--admin-listen=" to turn it off)
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/monhook serve --log-format text $(RUN_FLAGS)
+
+##@ Build and images
 
 # CGO_ENABLED=0: nothing needs cgo, and without it the process reserves far less address space (no 8 MiB C stack
 # per thread), which matters under ulimit -v.
@@ -43,10 +49,42 @@ check-static: build-static ## fail unless bin/monhook-static is static, runs and
 		echo "bin/monhook-static version = $$got, want $(VERSION)"; exit 1; fi
 	@echo "bin/monhook-static: static, runs, version $(VERSION)"
 
-image: ## docker build monhook:VERSION (needs a Docker engine)
-	@command -v docker >/dev/null 2>&1 || { echo "make image: no docker command here; build the image where a Docker engine runs"; exit 1; }
-	@docker info >/dev/null 2>&1 || { echo "make image: docker cannot reach a Docker engine; build the image where one runs"; exit 1; }
-	docker build --build-arg VERSION=$(VERSION) -t $(IMAGE):$(VERSION) .
+# A Docker engine when one answers, else podman (with the docker format, which keeps the HEALTHCHECK).
+image: ## build IMAGE:VERSION and IMAGE-alert-manager:VERSION from the Dockerfile (docker or podman; pulls the pinned bases)
+	@if docker info >/dev/null 2>&1; then engine="docker build"; \
+	elif command -v podman >/dev/null 2>&1; then engine="podman build --format docker"; \
+	else echo "make image: no Docker engine answers and podman is not installed (make image-deps installs it)"; exit 1; fi; \
+	args="--build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION)"; set -x; \
+	$$engine $$args --target monitoring -t $(IMAGE):$(VERSION) . && \
+	$$engine $$args --target alert-manager -t $(IMAGE)-alert-manager:$(VERSION) .
+
+image-local: build-static ## the same two images built offline with podman: the Dockerfile's runtime stages on bin/monhook-static and a scratch base
+	deploy/image/build-local.sh $(IMAGE) $(VERSION) $(REVISION) bin/monhook-static
+
+image-test: image-local ## run the images with podman: SERVING, Event.parse, /readyz, HEALTHCHECK, read-only root, any UID, SIGTERM, size, user
+	MONHOOK_IMAGE=$(IMAGE):$(VERSION) MONHOOK_IMAGE_VARIANT=$(IMAGE)-alert-manager:$(VERSION) MONHOOK_IMAGE_VERSION=$(VERSION) \
+		$(GO) test -count=1 -tags image -run '^TestImage' -v ./test
+
+image-deps: ## install what image-local and image-test need from Debian's packages: podman, runc, CA certificates (as root)
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends podman runc ca-certificates
+
+##@ Checks (make check runs them all, as CI does)
+
+check: fmt-check vet tidy-check proto-check lint check-static test chart-check ## everything CI runs
+
+# helm and kubecheck are pinned in deploy/tools/go.mod, a module of its own, so that Kubernetes' and Helm's
+# dependencies never pin monhook's. Their first build takes a few minutes; Go's build cache keeps it.
+CHART := deploy/helm/monhook
+
+chart-check: golangci-lint ## helm lint --strict and helm template of deploy/helm/monhook (defaults, every ci/*-values.yaml), manifests validated offline against Kubernetes' schemas; the chart's tests
+	cd deploy/tools && $(GO) mod tidy -diff && $(GO) vet ./... && $(GOLANGCI) run ./...
+	@set -e; cd deploy/tools; for values in "" $(patsubst $(CHART)/%,%,$(wildcard $(CHART)/ci/*-values.yaml)); do \
+		echo "== $(CHART) $${values:-(default values)}"; \
+		$(GO) tool helm lint --strict ../helm/monhook $${values:+-f ../helm/monhook/$$values}; \
+		$(GO) tool helm template monhook ../helm/monhook $${values:+-f ../helm/monhook/$$values} | $(GO) run ./cmd/kubecheck -; \
+	done
+	cd deploy/tools && $(GO) test -count=1 ./...
 
 test: ## run every test with the race detector
 	$(GO) test -race -count=1 ./...
@@ -77,6 +115,8 @@ proto: ## regenerate the Go code beside the .proto files (pinned local generator
 proto-check: proto ## fail when the committed generated code is stale
 	@git diff --exit-code -- proto || { echo "generated code is stale: run make proto and commit"; exit 1; }
 	@test -z "$$(git ls-files --others --exclude-standard -- proto)" || { echo "make proto made new files: commit them"; exit 1; }
+
+##@ Performance and reliability
 
 BENCH_TIME ?= 1s
 LOAD_FLAGS ?=
@@ -118,6 +158,8 @@ attack: ## the hostile-traffic attacks that once killed the process, at once, ag
 soak: ## Soak a built server on loopback: SOAK_CALLERS concurrent callers (100) for SOAK_DURATION (60s)
 	go run ./test/soak -callers $(SOAK_CALLERS) -duration $(SOAK_DURATION)
 
+##@ The README's examples
+
 # The versions the README tells users to install.
 GRPCURL_VERSION      := 1.9.4
 HEALTH_PROBE_VERSION := 0.4.62
@@ -131,5 +173,3 @@ readme-tools:
 		GOBIN=$(CURDIR)/bin $(GO) install github.com/fullstorydev/grpcurl/cmd/grpcurl@v$(GRPCURL_VERSION); fi
 	@if ! $(GO) version -m $(CURDIR)/bin/grpc-health-probe 2>/dev/null | grep -q "grpc-health-probe[[:space:]]*v$(HEALTH_PROBE_VERSION)"; then \
 		GOBIN=$(CURDIR)/bin $(GO) install github.com/grpc-ecosystem/grpc-health-probe@v$(HEALTH_PROBE_VERSION); fi
-
-check: fmt-check vet tidy-check proto-check lint check-static test ## everything CI runs

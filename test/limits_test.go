@@ -17,6 +17,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/connectivity"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/dynamicpb"
 )
@@ -282,4 +284,81 @@ func serverSetting(t *testing.T, addr string, id http2.SettingID) (uint32, bool)
 			return sf.Value(id)
 		}
 	}
+}
+
+// localPort is the client-side port of the connection that carried a call: a new one means a new connection.
+func localPort(t *testing.T, c *client, method string) int {
+	t.Helper()
+	var p peer.Peer
+	ctx, cancel := context.WithTimeout(outgoing(), callTimeout)
+	defer cancel()
+	m := c.method(t, method)
+	if err := c.conn.Invoke(ctx, path(m), request(t, m, `{"options": {}}`), dynamicpb.NewMessage(m.Output()), grpc.Peer(&p)); err != nil {
+		t.Fatalf("%s: %v", method, newCallError(err))
+	}
+	return p.LocalAddr.(*net.TCPAddr).Port
+}
+
+func TestOldConnectionsAreReplacedAndTheirCallsFinish(t *testing.T) {
+	t.Parallel()
+	requireFlags(t, "--max-connection-age", "--max-connection-age-grace")
+	// The idle limit far away, so only the age can end the connection.
+	s := startWith(t, "--max-connection-age", "1s", "--max-connection-age-grace", "20s", "--max-connection-idle", "1h")
+	c := dial(t, s.addr)
+	first := localPort(t, c, "Webhook.verify")
+
+	// A call open on the first connection whose request is sent only once that connection has been replaced.
+	verify := c.method(t, "Webhook.verify")
+	ctx, cancel := context.WithTimeout(outgoing(), 25*time.Second)
+	defer cancel()
+	inFlight, err := c.conn.NewStream(ctx, &grpc.StreamDesc{StreamName: string(verify.Name())}, path(verify))
+	if err != nil {
+		t.Fatalf("open %s: %v", path(verify), err)
+	}
+
+	// After 1 s (±10%) the server sends GOAWAY; the client's next calls go over a new connection.
+	deadline := time.Now().Add(15 * time.Second)
+	for localPort(t, c, "Webhook.verify") == first {
+		if time.Now().After(deadline) {
+			t.Fatalf("calls still go over the first connection 15 s after a 1 s max-connection-age")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	// The call that was in flight on the old connection still gets its answer, within the grace.
+	if err := inFlight.SendMsg(request(t, verify, `{"options": {}}`)); err != nil {
+		t.Fatalf("send the in-flight request: %v", err)
+	}
+	if err := inFlight.CloseSend(); err != nil {
+		t.Fatal(err)
+	}
+	if err := inFlight.RecvMsg(dynamicpb.NewMessage(verify.Output())); err != nil {
+		t.Fatalf("the call in flight when its connection got old failed: %v", newCallError(err))
+	}
+}
+
+func TestACallPastTheConnectionAgeGraceIsCut(t *testing.T) {
+	t.Parallel()
+	requireFlags(t, "--max-connection-age", "--max-connection-age-grace")
+	// call_timeout far away, so only the age and its grace can end the call.
+	s := startWith(t, "--max-connection-age", "1s", "--max-connection-age-grace", "1s", "--call-timeout", "1m")
+	c := dial(t, s.addr)
+	verify := c.method(t, "Webhook.verify")
+	ctx, cancel := context.WithTimeout(outgoing(), 30*time.Second)
+	defer cancel()
+	stream, err := c.conn.NewStream(ctx, &grpc.StreamDesc{StreamName: string(verify.Name())}, path(verify))
+	if err != nil {
+		t.Fatalf("open %s: %v", path(verify), err)
+	}
+	// The request never comes: the connection is closed about 2 s in, and the call with it.
+	start := time.Now()
+	err = stream.RecvMsg(dynamicpb.NewMessage(verify.Output()))
+	if code := status.Code(err); code != codes.Unavailable {
+		t.Fatalf("a call held past max-connection-age + grace ended with %v (%v), want UNAVAILABLE", code, err)
+	}
+	if took := time.Since(start); took > 15*time.Second {
+		t.Errorf("the call was cut after %s, want about 2 s", took)
+	}
+	// The server serves on.
+	dial(t, s.addr).mustCall(t, "Webhook.verify", `{"options": {}}`)
 }

@@ -66,6 +66,26 @@ func pythonCoreBindings(t *testing.T, addr string) map[string]string {
 	return bound
 }
 
+// servesProtocol checks that the server at addr, bound by short name as python-core binds it, gives pkg's Webhook
+// and Event, ServerInfo and Health, and that it serves no other plugin package.
+func servesProtocol(t *testing.T, addr, pkg string) {
+	t.Helper()
+	bound := pythonCoreBindings(t, addr)
+	for _, short := range []string{"Webhook", "Event"} {
+		if got, want := bound[short], pkg+"."+short; got != want {
+			t.Errorf("client.%s is %s, want %s", short, got, want)
+		}
+	}
+	if bound["ServerInfo"] != serverInfoService || bound["Health"] != "grpc.health.v1.Health" {
+		t.Errorf("bindings %v lack ServerInfo or Health", bound)
+	}
+	for _, full := range dial(t, addr).services {
+		if strings.HasPrefix(full, "spaceone.api.") && !strings.HasPrefix(full, pkg+".") && full != serverInfoService {
+			t.Errorf("%s serves %s too", pkg, full)
+		}
+	}
+}
+
 // TestEachProtocolBindsItsOwnPackageByShortName: bound by short name as python-core binds them, Webhook and Event
 // are the chosen package's in every mode, and a call through the binding gets that package's answer. Like the
 // golden-file test it does not run beside the parallel tests: four busy processes would slow theirs past their
@@ -84,21 +104,8 @@ func TestEachProtocolBindsItsOwnPackageByShortName(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s := startProtocol(t, tt.protocol, tt.viaEnv)
-			bound := pythonCoreBindings(t, s.addr)
-			for _, short := range []string{"Webhook", "Event"} {
-				if got, want := bound[short], tt.pkg+"."+short; got != want {
-					t.Errorf("client.%s is %s, want %s", short, got, want)
-				}
-			}
-			if bound["ServerInfo"] != serverInfoService || bound["Health"] != "grpc.health.v1.Health" {
-				t.Errorf("bindings %v lack ServerInfo or Health", bound)
-			}
+			servesProtocol(t, s.addr, tt.pkg)
 			c := dial(t, s.addr)
-			for _, full := range c.services {
-				if strings.HasPrefix(full, "spaceone.api.") && !strings.HasPrefix(full, tt.pkg+".") && full != serverInfoService {
-					t.Errorf("%s serves %s too", tt.pkg, full)
-				}
-			}
 			m := c.method(t, "Webhook.init")
 			if got := string(m.Output().FullName()); got != tt.initReply {
 				t.Errorf("Webhook.init answers %s, want %s", got, tt.initReply)

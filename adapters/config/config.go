@@ -43,6 +43,9 @@ type Config struct {
 	KeepaliveTimeout     time.Duration `koanf:"keepalive_timeout" validate:"gt=0" help:"close a gRPC connection whose ping is not answered within this"`
 	MaxConnectionIdle    time.Duration `koanf:"max_connection_idle" validate:"gt=0" help:"close a gRPC connection that has had no call in flight this long"`
 	ConnectionTimeout    time.Duration `koanf:"connection_timeout" validate:"gt=0" help:"a new gRPC connection must finish its handshake within this"`
+	// Cloudforet holds plugin connections open for hours: without an age limit, replicas an autoscaler adds get no calls.
+	MaxConnectionAge      time.Duration `koanf:"max_connection_age" validate:"gt=0" help:"ask a gRPC connection this old (give or take 10%) to reconnect, so its calls spread over new replicas"`
+	MaxConnectionAgeGrace time.Duration `koanf:"max_connection_age_grace" validate:"gt=0" help:"calls still running on a connection past max_connection_age get this long before it is closed"`
 
 	AdminListen  string `koanf:"admin_listen" validate:"omitempty,hostport" help:"host:port of the HTTP admin listener (/metrics, /healthz, /readyz); \"\" turns it off"`
 	OTLPEndpoint string `koanf:"otlp_endpoint" validate:"omitempty,endpoint" help:"OTLP collector for traces: http://host:4317 (plaintext) or https://host:4317 (TLS); \"\" turns tracing off; OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT apply below"`
@@ -102,6 +105,11 @@ func Defaults() Config {
 		KeepaliveTimeout:     10 * time.Second,
 		MaxConnectionIdle:    5 * time.Minute,
 		ConnectionTimeout:    20 * time.Second,
+		// A few minutes: a scale-up is reached well within the autoscaler's own minutes, and one reconnection per
+		// client every two minutes costs nothing measurable.
+		MaxConnectionAge: 2 * time.Minute,
+		// call_timeout's default: a call the age limit interrupts would have been cut by its deadline anyway.
+		MaxConnectionAgeGrace: 30 * time.Second,
 
 		AdminListen:  "127.0.0.1:9464",
 		OTLPProtocol: "grpc",

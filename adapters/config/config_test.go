@@ -43,6 +43,9 @@ func defaults() config.Config {
 		KeepaliveTimeout:     10 * time.Second,
 		MaxConnectionIdle:    5 * time.Minute,
 		ConnectionTimeout:    20 * time.Second,
+		// Documented as 2m and 30s.
+		MaxConnectionAge:      2 * time.Minute,
+		MaxConnectionAgeGrace: 30 * time.Second,
 
 		AdminListen:  "127.0.0.1:9464",
 		OTLPProtocol: "grpc",
@@ -203,6 +206,13 @@ func TestLoad(t *testing.T) {
 			},
 		},
 		{
+			name: "connection age: file, then env, then flag",
+			file: "max_connection_age: 10m\nmax_connection_age_grace: 1m\n",
+			env:  env{"MONHOOK_MAX_CONNECTION_AGE": "30s", "MONHOOK_MAX_CONNECTION_AGE_GRACE": "5s"},
+			args: []string{"--max-connection-age-grace", "2s"},
+			want: func(c *config.Config) { c.MaxConnectionAge, c.MaxConnectionAgeGrace = 30*time.Second, 2*time.Second },
+		},
+		{
 			name: "admin_listen: file, then env, then flag",
 			file: "admin_listen: 127.0.0.1:1\n",
 			env:  env{"MONHOOK_ADMIN_LISTEN": "127.0.0.1:2"},
@@ -335,6 +345,21 @@ func TestLoadErrors(t *testing.T) {
 			name: "max_connection_idle negative",
 			env:  env{"MONHOOK_MAX_CONNECTION_IDLE": "-1m"},
 			want: []string{`max_connection_idle "-1m0s" (from MONHOOK_MAX_CONNECTION_IDLE): must be positive`},
+		},
+		{
+			name: "max_connection_age zero",
+			args: []string{"--max-connection-age", "0s"},
+			want: []string{`max_connection_age "0s" (from --max-connection-age): must be positive`},
+		},
+		{
+			name: "max_connection_age_grace without a unit",
+			file: "max_connection_age_grace: 30\n",
+			want: []string{`max_connection_age_grace "30"`, "unit"},
+		},
+		{
+			name: "max_connection_age_grace negative",
+			env:  env{"MONHOOK_MAX_CONNECTION_AGE_GRACE": "-5s"},
+			want: []string{`max_connection_age_grace "-5s" (from MONHOOK_MAX_CONNECTION_AGE_GRACE): must be positive`},
 		},
 		{
 			name: "connection_timeout without a unit",
@@ -636,6 +661,9 @@ func TestRegisterFlags(t *testing.T) {
 		"admin-listen":           "127.0.0.1:9464",
 		"otlp-endpoint":          "",
 		"otlp-protocol":          "grpc",
+
+		"max-connection-age":       "2m0s",
+		"max-connection-age-grace": "30s",
 
 		"max-events":           "1000",
 		"max-event-bytes":      "1048576",

@@ -55,6 +55,10 @@ type Settings struct {
 	MaxHeaderListSize uint32        // bytes of a call's headers
 	MaxSendMsgSize    int           // bytes of an answer
 	Compression       string        // "" or "gzip": the grpc-encoding requests may use
+	// MaxConnectionAge sends a connection this old (±10%) a GOAWAY, so its client reconnects, possibly to another
+	// replica; MaxConnectionAgeGrace is how long its calls in flight may then finish.
+	MaxConnectionAge      time.Duration
+	MaxConnectionAgeGrace time.Duration
 }
 
 // Observers are what the server reports to besides its log. Every field is optional, and the zero value
@@ -96,9 +100,11 @@ func newServer(s Settings, log *slog.Logger, o Observers, p Protocol) (*grpc.Ser
 		grpc.ForceServerCodecV2(c),
 		grpc.InTapHandle(callDeadline(s.CallTimeout)),
 		// Cloudforet keeps plugin channels open for long; a dead peer is found by pings, an abusive one cut, and
-		// a connection that stays without calls is closed (the client reconnects when it needs to).
+		// a connection that stays without calls is closed (the client reconnects when it needs to), and one that
+		// gets old is asked to reconnect, so replicas added later get their share of a long-lived client's calls.
 		grpc.KeepaliveParams(keepalive.ServerParameters{
 			Time: s.KeepaliveTime, Timeout: s.KeepaliveTimeout, MaxConnectionIdle: s.MaxConnectionIdle,
+			MaxConnectionAge: s.MaxConnectionAge, MaxConnectionAgeGrace: s.MaxConnectionAgeGrace,
 		}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 		// Logging outside recovery: a panic is logged as the INTERNAL status it becomes.

@@ -72,7 +72,7 @@ func rootCommand() *cobra.Command {
 	// Inherited by every subcommand: a flag that cannot be read is a usage error, exit 2.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cli.UsageError{Err: err} })
 	config.RegisterFlags(root.Flags())
-	root.AddCommand(serve, cli.ParseCommand(), cli.ExamplesCommand(), &cobra.Command{
+	root.AddCommand(serve, cli.ParseCommand(), cli.ExamplesCommand(), cli.HealthCommand(), &cobra.Command{
 		Use:   "version",
 		Short: "Print the version (also --version)",
 		Args:  cli.Usage(cobra.NoArgs),
@@ -127,6 +127,9 @@ func app(cfg config.Config, memoryLimit int64, log *slog.Logger) fx.Option {
 			// The answer is held to max_answer_bytes as events; the rest of its message is a few bytes per event.
 			MaxSendMsgSize: cfg.MaxAnswerBytes + 64*cfg.MaxEvents + 1024,
 			Compression:    cfg.Compression,
+			// Long-lived clients reconnect now and then, so replicas an autoscaler adds get their share of the calls.
+			MaxConnectionAge:      cfg.MaxConnectionAge,
+			MaxConnectionAgeGrace: cfg.MaxConnectionAgeGrace,
 		}, admin.Settings{Listen: cfg.AdminListen}, telemetry.Settings{OTLPEndpoint: cfg.OTLPEndpoint, OTLPProtocol: cfg.OTLPProtocol}),
 		fx.WithLogger(func() fxevent.Logger {
 			l := &fxevent.SlogLogger{Logger: log}

@@ -1,3 +1,4 @@
+// From github.com/cloudforet-io/api, at the same path: Apache-2.0, as monhook is (see LICENSE).
 // Event is the plugin service Cloudforet's Alert Manager calls for every webhook request it receives.
 // Wire-identical to cloudforet-io/api's proto/spaceone/api/alert_manager/plugin/event.proto as of its December 2024
 // change, which dropped EventResource, provider and account: only go_package differs, and its unused

@@ -1,3 +1,4 @@
+// From github.com/cloudforet-io/api, at the same path: Apache-2.0, as monhook is (see LICENSE).
 // Webhook is the plugin service Cloudforet's Alert Manager calls when a webhook is created, updated or checked.
 // Wire-identical to cloudforet-io/api's proto/spaceone/api/alert_manager/plugin/webhook.proto (since December 2024):
 // only go_package differs. Method names are lower-case on purpose.

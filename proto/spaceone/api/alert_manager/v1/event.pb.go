@@ -1,3 +1,4 @@
+// From github.com/cloudforet-io/api, at the same path: Apache-2.0, as monhook is (see LICENSE).
 // EventSeverity of Cloudforet's Alert Manager service, which its plugin protocol's EventInfo uses. Only this enum of
 // cloudforet-io/api's proto/spaceone/api/alert_manager/v1/event.proto, under that file's name and package: the
 // service's own messages and RPCs (and their googleapis imports) are not part of the plugin protocol, so reflection

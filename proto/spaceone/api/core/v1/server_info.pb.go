@@ -1,3 +1,4 @@
+// From github.com/cloudforet-io/api, at the same path: Apache-2.0, as monhook is (see LICENSE).
 // ServerInfo is answered by every Cloudforet server. Wire-identical to Cloudforet's own file: only go_package differs,
 // and its unused google/api/annotations.proto import is left out so reflection clients need no googleapis files.
 

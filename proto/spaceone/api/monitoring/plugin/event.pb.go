@@ -1,3 +1,4 @@
+// From github.com/cloudforet-io/api, at the same path: Apache-2.0, as monhook is (see LICENSE).
 // Event is the plugin service Cloudforet's monitoring service calls for every webhook request it receives.
 // Wire-identical to Cloudforet's own file, with the provider, account and resources fields that its EventInfo
 // consumers read; only go_package differs. The method name is lower-case on purpose.

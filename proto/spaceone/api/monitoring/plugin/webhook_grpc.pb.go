@@ -1,3 +1,4 @@
+// From github.com/cloudforet-io/api, at the same path: Apache-2.0, as monhook is (see LICENSE).
 // Webhook is the plugin service Cloudforet's monitoring service calls when a webhook is created, upgraded or checked.
 // Wire-identical to Cloudforet's own file: only go_package differs. Method names are lower-case on purpose.
 
