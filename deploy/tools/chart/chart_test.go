@@ -262,11 +262,15 @@ func TestCIValues(t *testing.T) {
 	env := r.env(t)
 	for name, want := range map[string]string{
 		"MONHOOK_LOG_LEVEL": "debug", "MONHOOK_MAX_CONNECTION_AGE": "5m", "MONHOOK_MAX_EVENTS": "500",
+		"MONHOOK_MAX_RECV_MSG_SIZE": "16777216", "MONHOOK_MEMORY_LIMIT": "805306368",
 		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector.observability:4317",
 	} {
 		if env[name] != want {
 			t.Errorf("env %s = %q, want %q", name, env[name], want)
 		}
+	}
+	if got, ok := env["GOMEMLIMIT"]; ok {
+		t.Errorf("GOMEMLIMIT %q beside config.memory_limit, which it would override", got)
 	}
 	for name, p := range map[string]*corev1.Probe{"readiness": c.ReadinessProbe, "liveness": c.LivenessProbe} {
 		if p.Exec == nil || !slices.Equal(p.Exec.Command, []string{"/usr/local/bin/monhook", "health"}) || p.TimeoutSeconds != 3 {

@@ -57,11 +57,23 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 
 {{/*
+A value as text. YAML numbers reach templates as float64, which toString writes in exponent form past a million
+(16777216 becomes "1.6777216e+07", which monhook cannot read as an integer): whole numbers are written as integers.
+*/}}
+{{- define "monhook.text" -}}
+{{- if and (kindIs "float64" .) (eq (floor .) .) -}}
+{{- printf "%.0f" . -}}
+{{- else -}}
+{{- toString . -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
 A Kubernetes memory quantity in bytes: an integer with no suffix, or a binary (Ki, Mi, Gi, Ti) or decimal (k, M, G, T)
 one. Fractions and exponents are refused rather than guessed.
 */}}
 {{- define "monhook.bytes" -}}
-{{- $q := toString . -}}
+{{- $q := include "monhook.text" . -}}
 {{- $units := dict "" 1 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 -}}
 {{- $digits := regexFind "^[0-9]+" $q -}}
 {{- $suffix := trimPrefix $digits $q -}}
