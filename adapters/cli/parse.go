@@ -20,6 +20,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/monhook/monhook/adapters/cloudforet"
+	"github.com/monhook/monhook/adapters/telemetry"
 	"github.com/monhook/monhook/application"
 	"github.com/monhook/monhook/domain/source/sourcekit"
 )
@@ -128,6 +129,7 @@ func Parse(ctx context.Context, uc *application.Parse, log *slog.Logger, protoco
 		ctx = context.Background()
 	}
 	res, err := uc.Handle(ctx, opts, data)
+	telemetry.WarnUnverified(ctx, log, res.Signature)
 	if err != nil {
 		return nil, fmt.Errorf("%s", status.Convert(cloudforet.Status(log, err)).Message())
 	}

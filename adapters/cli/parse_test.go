@@ -10,6 +10,7 @@ import (
 
 	"github.com/monhook/monhook/adapters/cli"
 	"github.com/monhook/monhook/domain/source/sourcetest"
+	"github.com/monhook/monhook/domain/trust/trusttest"
 )
 
 func run(t *testing.T, stdin string, args ...string) (string, error) {
@@ -154,5 +155,34 @@ func TestParsePrintsTheAlertManagersAnswer(t *testing.T) {
 	}
 	if _, err := run(t, body, "--protocol", "am", "-"); err == nil || err.Error() != `--protocol "am": want monitoring or alert_manager` {
 		t.Errorf("a misspelt --protocol: %v", err)
+	}
+}
+
+// TestParseWarnsOfAnUnverifiedSignature: monhook parse fetches no certificate, so under sns_verify log a signed
+// body is read with the server's warning, and under enforce it is refused with it.
+func TestParseWarnsOfAnUnverifiedSignature(t *testing.T) {
+	certURL := "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem"
+	body, err := json.Marshal(trusttest.Sign(t, trusttest.Key(t), trusttest.Notification(certURL, "disk full"), "2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for mode, wantErr := range map[string]string{"log": "", "enforce": "ERROR_SIGNATURE_NOT_VERIFIED: "} {
+		cmd := cli.ParseCommand()
+		var out, errOut bytes.Buffer
+		cmd.SetOut(&out)
+		cmd.SetErr(&errOut)
+		cmd.SetIn(bytes.NewReader(body))
+		cmd.SetArgs([]string{"--options", `{"sns_verify": "` + mode + `"}`, "-"})
+		err := cmd.Execute()
+		switch {
+		case wantErr == "" && err != nil:
+			t.Errorf("%s: %v", mode, err)
+		case wantErr != "" && (err == nil || !strings.HasPrefix(err.Error(), wantErr)):
+			t.Errorf("%s: error %v, want %s…", mode, err, wantErr)
+		}
+		if log := errOut.String(); !strings.Contains(log, "sns signature not verified") || !strings.Contains(log, "mode="+mode) ||
+			!strings.Contains(log, "outcome=failed") {
+			t.Errorf("%s: stderr %q, want the warning of a failed check", mode, log)
+		}
 	}
 }

@@ -219,18 +219,14 @@ func (p *Plugin) failed(ctx context.Context, want string, err, st error) {
 	p.counters.ParseFailed(src, cloudforet.Code(st))
 }
 
-// checked counts a signature check, names its outcome on the request line, and logs why one did not verify (the
-// reason names fields and hosts, never a value of the body).
+// checked counts a signature check, names its outcome on the request line, and logs why one did not verify.
 func (p *Plugin) checked(ctx context.Context, c trust.Check) {
 	if c.Mode == "" {
 		return
 	}
 	p.counters.SignatureChecked(string(c.Mode), string(c.Outcome))
 	addLogFields(ctx, slog.String("sns_signature", string(c.Outcome)))
-	if c.Outcome != trust.Verified {
-		p.log.WarnContext(ctx, "sns signature not verified", "mode", string(c.Mode), "outcome", string(c.Outcome),
-			"reason", cloudforet.ClipN(c.Reason, 4*128), "topic", cloudforet.Clip(c.Topic))
-	}
+	telemetry.WarnUnverified(ctx, p.log, c)
 }
 
 // nameSource puts the call's source on its span and on its request line.
