@@ -71,7 +71,7 @@ image-deps: ## install what image-local and image-test need from Debian's packag
 
 ##@ Checks (make check runs them all, as CI does)
 
-check: fmt-check vet tidy-check proto-check lint check-static test chart-check ## everything CI runs
+check: fmt-check vet tidy-check proto-check lint check-static test chart-check ## every check CI runs that needs only Go (CI adds readme-check and image-test)
 
 # helm and kubecheck are pinned in deploy/tools/go.mod, a module of its own, so that Kubernetes' and Helm's
 # dependencies never pin monhook's. Their first build takes a few minutes; Go's build cache keeps it.

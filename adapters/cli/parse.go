@@ -114,12 +114,14 @@ func chooseProtocol(flag string, given bool) (cloudforet.Protocol, error) {
 	if env, ok := os.LookupEnv(protocolEnv); ok && !given {
 		name, from = env, protocolEnv
 	}
+	var names []string
 	for _, p := range cloudforet.Protocols() {
 		if name == string(p) {
 			return p, nil
 		}
+		names = append(names, string(p))
 	}
-	return "", fmt.Errorf("%s %q: want monitoring or alert_manager", from, name)
+	return "", fmt.Errorf("%s %q: want %s", from, name, strings.Join(names, " or "))
 }
 
 // Parse runs uc and renders its answer in protocol's EventsInfo, or its error, exactly as the gRPC adapter would

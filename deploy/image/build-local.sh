@@ -8,7 +8,7 @@ set -euo pipefail
 image=$1 version=$2 revision=$3 binary=$4
 
 command -v podman >/dev/null 2>&1 || {
-	echo "image-local: podman is not installed; \`make image-deps\` installs it (Debian: podman buildah runc)" >&2
+	echo "image-local: podman is not installed; \`make image-deps\` installs it (Debian: podman runc ca-certificates)" >&2
 	exit 1
 }
 certs=/etc/ssl/certs/ca-certificates.crt
