@@ -325,6 +325,9 @@ func TestRefusals(t *testing.T) {
 		"an unknown probe type":               {[]string{"--set", "probes.type=tcp"}, "/probes/type"},
 		"a misspelt top-level key":            {[]string{"--set", "replicas=3"}, "additional properties 'replicas' not allowed"},
 		"an autoscaler without a CPU request": {[]string{"--set", "resources.requests.cpu=null"}, "autoscaling.enabled needs resources.requests.cpu"},
+		"a ServiceMonitor of an outward Service": {
+			[]string{"--set", "service.type=LoadBalancer", "--set", "serviceMonitor.enabled=true"}, "serviceMonitor.enabled needs service.type ClusterIP",
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			out, err := helm(t, append([]string{"template", "test", chart}, tc.args...)...)
@@ -442,4 +445,17 @@ func leaves(prefix string, v any) []string {
 // whole are the maps documented as one value.
 var whole = map[string]bool{
 	"resources": true, "probes.readiness": true, "probes.liveness": true, "podSecurityContext": true, "securityContext": true,
+}
+
+// TestOutwardServiceHasNoAdminPort: /metrics never leaves the cluster through a NodePort or LoadBalancer Service.
+func TestOutwardServiceHasNoAdminPort(t *testing.T) {
+	for _, typ := range []string{"NodePort", "LoadBalancer"} {
+		r := render(t, "--set", "service.type="+typ)
+		if !r.servicePort("grpc") || r.servicePort("admin") {
+			t.Errorf("service.type %s: ports %+v, want grpc alone", typ, r.service.Spec.Ports)
+		}
+	}
+	if r := render(t); !r.servicePort("admin") {
+		t.Errorf("ClusterIP: ports %+v, want the admin port too", r.service.Spec.Ports)
+	}
 }
