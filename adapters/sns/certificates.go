@@ -18,6 +18,8 @@ import (
 
 	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/monhook/monhook/adapters/cloudforet"
 )
 
 // IssuerHosts is what the host of a signing certificate's issuer URL (its Authority Information Access) must be for
@@ -109,7 +111,7 @@ func (c *Certificates) Certificate(ctx context.Context, certURL, topicArn string
 	u, region, err := c.check(certURL, topicArn)
 	if err != nil {
 		// Debug: the call's own warning (adapters/grpc) already says why, once per call.
-		c.log.DebugContext(ctx, "signing certificate URL refused", "reason", clip(err.Error()), "host", clip(hostOf(certURL)))
+		c.log.DebugContext(ctx, "signing certificate URL refused", "reason", cloudforet.Clip(err.Error()), "host", cloudforet.Clip(hostOf(certURL)))
 		return nil, fmt.Errorf("%w: %w", ErrCertificateRefused, err)
 	}
 	key := u.String()
@@ -140,7 +142,7 @@ func (c *Certificates) check(raw, topicArn string) (*url.URL, string, error) {
 	}
 	switch {
 	case u.Scheme != "https":
-		return nil, "", fmt.Errorf("its scheme is %q, not https", clip(u.Scheme))
+		return nil, "", fmt.Errorf("its scheme is %q, not https", cloudforet.Clip(u.Scheme))
 	case u.User != nil:
 		return nil, "", errors.New("it carries user information")
 	case u.Opaque != "" || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
@@ -153,7 +155,7 @@ func (c *Certificates) check(raw, topicArn string) (*url.URL, string, error) {
 		return nil, "", errors.New("its TopicArn is not an SNS topic ARN in an AWS region")
 	}
 	if !allowedHost(u.Host, region, c.settings.Hosts) {
-		return nil, "", fmt.Errorf("its host %s is not SNS's for region %s", clip(u.Host), region)
+		return nil, "", fmt.Errorf("its host %s is not SNS's for region %s", cloudforet.Clip(u.Host), region)
 	}
 	return u, region, nil
 }
@@ -181,13 +183,13 @@ func (c *Certificates) fetch(key, region string) (*x509.Certificate, error) {
 		return nil, c.refuse("signing certificate not accepted", key, err)
 	}
 	c.cache.Add(key, cachedCertificate{cert: leaf, until: until})
-	c.log.Info("signing certificate fetched", "url", clip(key), "expires", leaf.NotAfter)
+	c.log.Info("signing certificate fetched", "url", cloudforet.Clip(key), "expires", leaf.NotAfter)
 	return leaf, nil
 }
 
 // refuse logs why the certificate at key was not kept and remembers it for failureTTL, and returns that reason.
 func (c *Certificates) refuse(msg, key string, err error) error {
-	c.log.Warn(msg, "url", clip(key), "reason", clip(err.Error()))
+	c.log.Warn(msg, "url", cloudforet.Clip(key), "reason", cloudforet.Clip(err.Error()))
 	c.cache.Add(key, cachedCertificate{err: err, until: c.settings.Now().Add(failureTTL)})
 	return err
 }
@@ -212,10 +214,10 @@ func (c *Certificates) verify(ctx context.Context, leaf *x509.Certificate, more 
 		chains, err = leaf.Verify(opts)
 	}
 	if err != nil {
-		return time.Time{}, fmt.Errorf("its chain does not verify: %s", clip(err.Error()))
+		return time.Time{}, fmt.Errorf("its chain does not verify: %s", cloudforet.Clip(err.Error()))
 	}
 	if !issuedToSNS(leaf, region) {
-		return time.Time{}, fmt.Errorf("it is not issued to SNS: its names are %s, none of %s", clip(strings.Join(leaf.DNSNames, ", ")), strings.Join(snsNames(region), ", "))
+		return time.Time{}, fmt.Errorf("it is not issued to SNS: its names are %s, none of %s", cloudforet.Clip(strings.Join(leaf.DNSNames, ", ")), strings.Join(snsNames(region), ", "))
 	}
 	until := now.Add(cacheTTL)
 	for _, cert := range chains[0] {
@@ -246,10 +248,10 @@ func (c *Certificates) issuer(ctx context.Context, urls []string) (*x509.Certifi
 			}
 		}
 		if err != nil {
-			return nil, fmt.Errorf("the issuer at %s is not a certificate: %w", clip(u.Host), err)
+			return nil, fmt.Errorf("the issuer at %s is not a certificate: %w", cloudforet.Clip(u.Host), err)
 		}
 		if !cert.IsCA {
-			return nil, fmt.Errorf("the issuer at %s is not a CA certificate", clip(u.Host))
+			return nil, fmt.Errorf("the issuer at %s is not a CA certificate", cloudforet.Clip(u.Host))
 		}
 		return cert, nil
 	}
@@ -264,18 +266,18 @@ func (c *Certificates) get(ctx context.Context, url string, maxBytes int64) ([]b
 	}
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("the request to %s failed: %s", clip(req.URL.Host), clip(err.Error()))
+		return nil, fmt.Errorf("the request to %s failed: %s", cloudforet.Clip(req.URL.Host), cloudforet.Clip(err.Error()))
 	}
 	defer func() { _ = resp.Body.Close() }() // read below; closing loses nothing
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s answered %s", clip(req.URL.Host), clip(resp.Status))
+		return nil, fmt.Errorf("%s answered %s", cloudforet.Clip(req.URL.Host), cloudforet.Clip(resp.Status))
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("reading the answer of %s failed: %s", clip(req.URL.Host), clip(err.Error()))
+		return nil, fmt.Errorf("reading the answer of %s failed: %s", cloudforet.Clip(req.URL.Host), cloudforet.Clip(err.Error()))
 	}
 	if int64(len(body)) > maxBytes {
-		return nil, fmt.Errorf("%s answered more than %d bytes", clip(req.URL.Host), maxBytes)
+		return nil, fmt.Errorf("%s answered more than %d bytes", cloudforet.Clip(req.URL.Host), maxBytes)
 	}
 	return body, nil
 }
@@ -297,7 +299,7 @@ func parseCertificates(body []byte) (*x509.Certificate, []*x509.Certificate, err
 		}
 		cert, err := x509.ParseCertificate(block.Bytes)
 		if err != nil {
-			return nil, nil, fmt.Errorf("it holds a certificate that cannot be read: %s", clip(err.Error()))
+			return nil, nil, fmt.Errorf("it holds a certificate that cannot be read: %s", cloudforet.Clip(err.Error()))
 		}
 		certs = append(certs, cert)
 	}
