@@ -28,6 +28,13 @@ import (
 // chain can be built only by fetching that intermediate from where the certificate says; no other host is asked.
 var IssuerHosts = regexp.MustCompile(`^crt\.[a-z0-9-]+\.amazontrust\.com$`)
 
+// certPath is the path of every certificate SNS signs with: /SimpleNotificationService-<hex>.pem, where the hex is
+// 32 lowercase digits in every SigningCertURL AWS has published (its documentation's examples, its SDKs' test
+// messages). AWS's own validators (PHP, JavaScript) accept any path ending in .pem; holding URLs to SNS's real name
+// keeps a body from making a request for any other file of SNS's hosts. The length is bounded, not pinned, so that
+// a longer digest in a future name still verifies.
+var certPath = regexp.MustCompile(`^/SimpleNotificationService-[0-9a-f]{1,64}\.pem$`)
+
 const (
 	// maxCertURL bounds the SigningCertURL read; SNS's are under 100 bytes.
 	maxCertURL = 2048
@@ -61,10 +68,10 @@ type CertificateSettings struct {
 
 // Certificates fetches the signing certificates SNS messages name, and keeps them. A SigningCertURL is requested
 // only when it is SNS's for the topic's region (https, the region's SNS host with no port, no user information,
-// query or fragment, a path ending in .pem); the certificate is kept only when its chain verifies to a root and it
-// is issued to SNS by name. Certificates are cached by URL for a day (never past their expiry), 64 at most, and
-// concurrent misses of one URL fetch it once; a failure is remembered for 30 seconds. Redirects are not followed, every request times out, and answers are
-// read up to a bound.
+// query or fragment, the path /SimpleNotificationService-<hex>.pem); the certificate is kept only when its chain
+// verifies to a root and it is issued to SNS by name. Certificates are cached by URL for a day (never past their
+// expiry), 64 at most, and concurrent misses of one URL fetch it once; a failure is remembered for 30 seconds.
+// Redirects are not followed, every request times out, and answers are read up to a bound.
 type Certificates struct {
 	settings CertificateSettings
 	client   *http.Client
@@ -147,8 +154,8 @@ func (c *Certificates) check(raw, topicArn string) (*url.URL, string, error) {
 		return nil, "", errors.New("it carries user information")
 	case u.Opaque != "" || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
 		return nil, "", errors.New("it has a query or a fragment")
-	case !strings.HasSuffix(u.Path, ".pem"):
-		return nil, "", errors.New("its path does not end in .pem")
+	case !certPath.MatchString(u.EscapedPath()): // the escaped path: no percent-encoding passes
+		return nil, "", errors.New("its path is not /SimpleNotificationService-<hex>.pem")
 	}
 	region, ok := topicRegion(topicArn)
 	if !ok {
