@@ -48,12 +48,16 @@ const (
 	fetchBudget = 2 * timeout
 	// maxFetches bounds the fetches under way at once, whatever URLs bodies name.
 	maxFetches = 4
-	// cacheEntries and cacheTTL bound the cache: SNS has one certificate per region at a time, renewed yearly.
+	// cacheEntries and cacheTTL bound the cache of verified certificates: SNS has one certificate per region at a
+	// time, renewed yearly.
 	cacheEntries = 64
 	cacheTTL     = 24 * time.Hour
-	// failureTTL is how long a failed fetch is remembered: a certificate host that does not answer then costs one
-	// fetch (up to fetchBudget) per URL every 30 seconds, not one per call, and SNS's retries still find it again.
-	failureTTL = 30 * time.Second
+	// failureEntries and failureTTL bound the cache of failed fetches, which is kept apart: a body may name any
+	// number of URLs that fail, and they must never push a verified certificate out. A certificate host that does
+	// not answer costs one fetch (up to fetchBudget) per URL every 30 seconds, not one per call, and SNS's retries
+	// still find it again.
+	failureEntries = 32
+	failureTTL     = 30 * time.Second
 )
 
 // CertificateSettings is what NewCertificatesWith takes; NewCertificates uses AWS's hosts and the system's roots.
@@ -70,12 +74,16 @@ type CertificateSettings struct {
 // only when it is SNS's for the topic's region (https, the region's SNS host with no port, no user information,
 // query or fragment, the path /SimpleNotificationService-<hex>.pem); the certificate is kept only when its chain
 // verifies to a root and it is issued to SNS by name. Certificates are cached by URL for a day (never past their
-// expiry), 64 at most, and concurrent misses of one URL fetch it once; a failure is remembered for 30 seconds.
-// Redirects are not followed, every request times out, and answers are read up to a bound.
+// expiry), 64 at most, and concurrent misses of one URL fetch it once; a failure is remembered for 30 seconds, 32
+// at most, apart from the certificates. Redirects are not followed, every request times out, and answers are read
+// up to a bound.
 type Certificates struct {
 	settings CertificateSettings
 	client   *http.Client
-	cache    *lru.Cache[string, cachedCertificate] // a plain LRU: each entry carries its own expiry, checked on use
+	// Plain LRUs: each entry carries its own expiry, checked on use. Failures have their own, so that no number of
+	// failing URLs can evict a verified certificate.
+	cache    *lru.Cache[string, cachedCertificate]
+	failures *lru.Cache[string, cachedCertificate]
 	group    singleflight.Group
 	fetches  chan struct{}
 	log      *slog.Logger
@@ -103,11 +111,16 @@ func NewCertificatesWith(s CertificateSettings, log *slog.Logger) *Certificates 
 	if s.Now == nil {
 		s.Now = time.Now
 	}
-	cache, err := lru.New[string, cachedCertificate](cacheEntries)
+	return &Certificates{settings: s, client: &c, cache: newCache(cacheEntries), failures: newCache(failureEntries),
+		fetches: make(chan struct{}, maxFetches), log: log}
+}
+
+func newCache(size int) *lru.Cache[string, cachedCertificate] {
+	cache, err := lru.New[string, cachedCertificate](size)
 	if err != nil {
-		panic(err) // only a size below 1 fails, and cacheEntries is a constant above it
+		panic(err) // only a size below 1 fails, and sizes are constants above it
 	}
-	return &Certificates{settings: s, client: &c, cache: cache, fetches: make(chan struct{}, maxFetches), log: log}
+	return cache
 }
 
 // ErrCertificateRefused says a SigningCertURL failed the checks and was not requested.
@@ -122,8 +135,12 @@ func (c *Certificates) Certificate(ctx context.Context, certURL, topicArn string
 		return nil, fmt.Errorf("%w: %w", ErrCertificateRefused, err)
 	}
 	key := u.String()
-	if got, ok := c.cache.Get(key); ok && c.settings.Now().Before(got.until) {
-		return got.cert, got.err
+	now := c.settings.Now()
+	if got, ok := c.cache.Get(key); ok && now.Before(got.until) {
+		return got.cert, nil
+	}
+	if got, ok := c.failures.Get(key); ok && now.Before(got.until) {
+		return nil, got.err
 	}
 	// The fetch runs on its own deadline, not the first caller's: a caller that gives up does not fail the others.
 	ch := c.group.DoChan(key, func() (any, error) { return c.fetch(key, region) })
@@ -197,7 +214,7 @@ func (c *Certificates) fetch(key, region string) (*x509.Certificate, error) {
 // refuse logs why the certificate at key was not kept and remembers it for failureTTL, and returns that reason.
 func (c *Certificates) refuse(msg, key string, err error) error {
 	c.log.Warn(msg, "url", cloudforet.Clip(key), "reason", cloudforet.Clip(err.Error()))
-	c.cache.Add(key, cachedCertificate{err: err, until: c.settings.Now().Add(failureTTL)})
+	c.failures.Add(key, cachedCertificate{err: err, until: c.settings.Now().Add(failureTTL)})
 	return err
 }
 

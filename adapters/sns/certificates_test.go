@@ -343,3 +343,26 @@ func TestAFailureIsRememberedBriefly(t *testing.T) {
 		t.Errorf("31 s later: %v after %d requests, want the certificate from a second request", err, a.sns.Requests.Load())
 	}
 }
+
+// TestFailuresNeverEvictACertificate: bodies naming more failing URLs than any cache holds (here 404s on SNS's own
+// host, as an attacker holding the webhook URL can name) leave the verified certificate cached: it is not fetched
+// again, so enforce keeps reading AWS's messages.
+func TestFailuresNeverEvictACertificate(t *testing.T) {
+	a := newAWS(t)
+	c := a.certificates()
+	if _, err := c.Certificate(context.Background(), a.url(certPath), trusttest.Topic); err != nil {
+		t.Fatal(err)
+	}
+	const failing = 200
+	for i := range failing {
+		if _, err := c.Certificate(context.Background(), a.url(pemPath(i)), trusttest.Topic); err == nil || !strings.Contains(err.Error(), "404") {
+			t.Fatalf("failing URL %d: %v", i, err)
+		}
+	}
+	if _, err := c.Certificate(context.Background(), a.url(certPath), trusttest.Topic); err != nil {
+		t.Fatal(err)
+	}
+	if n := a.sns.Requests.Load(); n != 1+failing {
+		t.Errorf("%d requests, want %d: the certificate was fetched again after the failures", n, 1+failing)
+	}
+}
