@@ -165,11 +165,14 @@ func (m SNSMessage) Verify(key crypto.PublicKey) error {
 
 // Signed returns a copy of body with only what m's signature covers, and the signature's own fields: under
 // enforce, nothing that AWS did not sign (MessageAttributes, UnsubscribeURL, a key anyone may add) reaches the
-// parser or a convert_data template.
+// parser or a convert_data template. body may be the body m was read from less some fields (the body secret's):
+// a key it lacks stays absent.
 func (m SNSMessage) Signed(body map[string]any) map[string]any {
 	out := make(map[string]any, len(m.keys))
 	for _, k := range m.keys {
-		out[k] = body[k]
+		if v, present := body[k]; present {
+			out[k] = v
+		}
 	}
 	return out
 }

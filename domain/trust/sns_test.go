@@ -299,6 +299,12 @@ func TestSignedKeepsOnlyWhatIsSigned(t *testing.T) {
 	if _, ok := body["MessageAttributes"]; !ok {
 		t.Error("Signed changed its argument")
 	}
+	// A key the caller has removed from the body (the body secret's field) stays absent, not null.
+	without := maps.Clone(body)
+	delete(without, "Subject")
+	if v, present := m.Signed(without)["Subject"]; present {
+		t.Errorf("a removed key comes back as %v", v)
+	}
 	lambda := readJSON(t, "aws-sdk-ruby-lambda-notification-v1.json")
 	m, _ = trust.ReadSNS(lambda)
 	if got := m.Signed(lambda); got["SigningCertUrl"] == nil || got["UnsubscribeUrl"] != nil {
