@@ -11,6 +11,7 @@ import (
 	"errors"
 	"maps"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -309,6 +310,28 @@ func TestSignedKeepsOnlyWhatIsSigned(t *testing.T) {
 	m, _ = trust.ReadSNS(lambda)
 	if got := m.Signed(lambda); got["SigningCertUrl"] == nil || got["UnsubscribeUrl"] != nil {
 		t.Errorf("Lambda spelling: %v", got)
+	}
+}
+
+// TestReadSNSIsDeterministic: the keys Signed keeps are listed once each, in the same order on every read, and a
+// body whose spellings disagree in several keys always gets the same reason (the first key of the list).
+func TestReadSNSIsDeterministic(t *testing.T) {
+	m, err := trust.ReadSNS(readJSON(t, "aws-sdk-java-notification-v1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Signature", "Type", "TopicArn", "SignatureVersion", "SigningCertURL", "Message", "MessageId", "Subject", "Timestamp"}
+	if got := m.Keys(); !slices.Equal(got, want) {
+		t.Errorf("keys %v, want %v", got, want)
+	}
+	body := trusttest.Sign(t, trusttest.Key(t), trusttest.Confirmation("https://sns.us-east-1.amazonaws.com/x.pem", "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription"), "2")
+	body["SigningCertUrl"] = "https://sns.us-east-1.amazonaws.com/y.pem"
+	body["SubscribeUrl"] = "https://sns.us-east-1.amazonaws.com/?Action=Other"
+	for range 64 { // map iteration order is random: 64 reads would see another order if it decided the reason
+		var se *trust.SignatureError
+		if _, err := trust.ReadSNS(body); !errors.As(err, &se) || se.Reason != "SigningCertURL and SigningCertUrl disagree" {
+			t.Fatalf("%v, want SigningCertURL's disagreement, the first", err)
+		}
 	}
 }
 
