@@ -21,9 +21,13 @@ var (
 )
 
 // lambdaSpellings are how SNS spells a URL key in the event it hands to AWS Lambda (SigningCertUrl, SubscribeUrl,
-// and UnsubscribeUrl, which nothing reads); a body relayed from there is read as if it had the HTTP delivery's
-// spelling. A list, not a map: when several keys' spellings disagree, the reason names the first, every time.
-var lambdaSpellings = []struct{ key, alt string }{{"SigningCertURL", "SigningCertUrl"}, {"SubscribeURL", "SubscribeUrl"}}
+// UnsubscribeUrl, the last in every notification); a body relayed from there is read as if it had the HTTP
+// delivery's spelling, and one holding both spellings of a key with different values is refused, as AWS's PHP
+// validator reads all three. UnsubscribeURL is signed by no version, so nothing else reads it. A list, not a map:
+// when several keys' spellings disagree, the reason names the first, every time.
+var lambdaSpellings = []struct{ key, alt string }{
+	{"SigningCertURL", "SigningCertUrl"}, {"SubscribeURL", "SubscribeUrl"}, {"UnsubscribeURL", "UnsubscribeUrl"},
+}
 
 // maxSignatureText bounds the Signature read: a base64 RSA signature of a 4096-bit key is 684 characters.
 const maxSignatureText = 1024

@@ -81,7 +81,11 @@ func TestRealSNSMessagesVerify(t *testing.T) {
 		}
 		// Fields outside the signature may change: SNS does not sign them, which is why enforce drops them.
 		free := maps.Clone(body)
-		free["UnsubscribeURL"], free["MessageAttributes"] = "https://evil.example/", map[string]any{"x": "y"}
+		unsubscribe := "UnsubscribeURL"
+		if _, lambda := body["UnsubscribeUrl"]; lambda {
+			unsubscribe = "UnsubscribeUrl" // both spellings with different values are refused
+		}
+		free[unsubscribe], free["MessageAttributes"] = "https://evil.example/", map[string]any{"x": "y"}
 		if m, err := trust.ReadSNS(free); err != nil || m.Verify(cert.PublicKey) != nil {
 			t.Errorf("%s: an unsigned field changed the verification (%v)", file, err)
 		}
@@ -237,6 +241,8 @@ func TestMalformedMessagesAreRefusedWithAReason(t *testing.T) {
 		{"not base64", with("Signature", "!!!!"), false, "is not base64"},
 		{"a huge Signature", with("Signature", strings.Repeat("A", 4096)), false, "4096 characters long"},
 		{"both spellings, disagreeing", with("SigningCertUrl", "https://sns.us-east-1.amazonaws.com/y.pem"), false, "SigningCertURL and SigningCertUrl disagree"},
+		// SNS writes UnsubscribeUrl in every notification it hands to Lambda (testdata/aws-sdk-ruby-lambda-notification-v1.json).
+		{"both unsubscribe spellings, disagreeing", with("UnsubscribeUrl", "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=x"), false, "UnsubscribeURL and UnsubscribeUrl disagree"},
 		{"a confirmation without Token", func() map[string]any {
 			m := with("Type", "SubscriptionConfirmation")
 			m["SubscribeURL"] = "u"
@@ -254,6 +260,9 @@ func TestMalformedMessagesAreRefusedWithAReason(t *testing.T) {
 	// Both spellings agreeing are one.
 	if _, err := trust.ReadSNS(with("SigningCertUrl", good["SigningCertURL"])); err != nil {
 		t.Errorf("agreeing spellings: %v", err)
+	}
+	if _, err := trust.ReadSNS(with("UnsubscribeUrl", good["UnsubscribeURL"])); err != nil {
+		t.Errorf("agreeing unsubscribe spellings: %v", err)
 	}
 }
 
