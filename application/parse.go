@@ -110,7 +110,7 @@ func (uc *Parse) trusted(ctx context.Context, opts option.Options, data map[stri
 	check := trust.Result(opts.SNSVerify, data, err)
 	switch {
 	case err == nil && opts.SNSVerify == option.VerifyEnforce:
-		return msg.Signed(data), check, nil
+		return msg.Signed(body), check, nil // the signature covers data; the secret's field stays out all the same
 	case err != nil && opts.SNSVerify == option.VerifyEnforce:
 		return nil, check, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"maps"
 	"strings"
 	"testing"
@@ -225,5 +226,34 @@ func TestTheSecretNeverReachesAnEvent(t *testing.T) {
 		if body["monhook_secret"] != secret {
 			t.Errorf("%s: the caller's body changed", name)
 		}
+	}
+}
+
+// TestEnforceKeepsTheSecretOut: under enforce the body read is the signed fields of the body without the secret,
+// even when the secret is itself a signed field (here Subject, which a CloudWatch alarm's title comes from): it
+// is checked, signed, and then reaches no event.
+func TestEnforceKeepsTheSecretOut(t *testing.T) {
+	const secret = "correct-horse-battery-staple"
+	alarm := `{"AlarmName": "cpu", "NewStateValue": "ALARM", "AlarmArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:cpu"}`
+	note := trusttest.Notification(certURL, alarm)
+	note["Subject"] = secret
+	body := trusttest.Sign(t, trusttest.Key(t), note, "2")
+	opts := map[string]any{"sns_verify": "enforce", "body_secret": map[string]any{"path": "Subject", "value": secret},
+		"convert_data": map[string]any{"description": "[{{ Subject }}]"}}
+	uc, _, _ := verifying(t)
+	res, err := uc.Handle(context.Background(), opts, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Signature.Outcome != trust.Verified || len(res.Events) != 1 {
+		t.Fatalf("check %+v, %d events", res.Signature, len(res.Events))
+	}
+	e := res.Events[0]
+	shown := fmt.Sprintf("%+v", e)
+	if strings.Contains(shown, secret) || e.Description != "[]" {
+		t.Errorf("the secret is in the event: %s", shown)
+	}
+	if body["Subject"] != secret {
+		t.Error("the caller's body changed")
 	}
 }

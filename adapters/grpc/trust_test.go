@@ -259,4 +259,16 @@ func TestTopicAllowlistAndBodySecretOverGRPC(t *testing.T) {
 	if strings.Contains(b.log.String(), secret) || strings.Contains(md.String(), secret) {
 		t.Error("the secret reached the log or init's metadata")
 	}
+	// Options copied back from that metadata would make the public mask the secret: init and parse refuse them.
+	echoed := md.GetMetadata().GetFields()["options"].GetStructValue()
+	const want = "ERROR_INVALID_PARAMETER: Parameter is invalid. (key = options.body_secret.value, reason = is <secret, not shown>, " +
+		"the mask init's metadata shows in place of a secret, not the secret: send the secret itself)"
+	_, err = pluginpb.NewWebhookClient(b.conn).Init(callCtx(t), &pluginpb.WebhookInitRequest{Options: echoed})
+	if st := status.Convert(err); st.Code() != codes.InvalidArgument || st.Message() != want {
+		t.Errorf("init with its own metadata's options: %v %q", st.Code(), st.Message())
+	}
+	masked := map[string]any{"event_key": "k", "title": "t", "auth": map[string]any{"token": option.SecretMask}}
+	if _, st := b.parse(t, echoed.AsMap(), masked); st.Code() != codes.InvalidArgument || st.Message() != want {
+		t.Errorf("parse with the mask as the secret: %v %q", st.Code(), st.Message())
+	}
 }

@@ -18,6 +18,8 @@ import (
 
 	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/monhook/monhook/adapters/cloudforet"
 )
 
 // IssuerHosts is what the host of a signing certificate's issuer URL (its Authority Information Access) must be for
@@ -25,6 +27,13 @@ import (
 // certificate without the intermediate that issued it (an Amazon RSA 2048 M0x, under Amazon Root CA 1), so the
 // chain can be built only by fetching that intermediate from where the certificate says; no other host is asked.
 var IssuerHosts = regexp.MustCompile(`^crt\.[a-z0-9-]+\.amazontrust\.com$`)
+
+// certPath is the path of every certificate SNS signs with: /SimpleNotificationService-<hex>.pem, where the hex is
+// 32 lowercase digits in every SigningCertURL AWS has published (its documentation's examples, its SDKs' test
+// messages). AWS's own validators (PHP, JavaScript) accept any path ending in .pem; holding URLs to SNS's real name
+// keeps a body from making a request for any other file of SNS's hosts. The length is bounded, not pinned, so that
+// a longer digest in a future name still verifies.
+var certPath = regexp.MustCompile(`^/SimpleNotificationService-[0-9a-f]{1,64}\.pem$`)
 
 const (
 	// maxCertURL bounds the SigningCertURL read; SNS's are under 100 bytes.
@@ -39,12 +48,16 @@ const (
 	fetchBudget = 2 * timeout
 	// maxFetches bounds the fetches under way at once, whatever URLs bodies name.
 	maxFetches = 4
-	// cacheEntries and cacheTTL bound the cache: SNS has one certificate per region at a time, renewed yearly.
+	// cacheEntries and cacheTTL bound the cache of verified certificates: SNS has one certificate per region at a
+	// time, renewed yearly.
 	cacheEntries = 64
 	cacheTTL     = 24 * time.Hour
-	// failureTTL is how long a failed fetch is remembered: a certificate host that does not answer then costs one
-	// fetch (up to fetchBudget) per URL every 30 seconds, not one per call, and SNS's retries still find it again.
-	failureTTL = 30 * time.Second
+	// failureEntries and failureTTL bound the cache of failed fetches, which is kept apart: a body may name any
+	// number of URLs that fail, and they must never push a verified certificate out. A certificate host that does
+	// not answer costs one fetch (up to fetchBudget) per URL every 30 seconds, not one per call, and SNS's retries
+	// still find it again.
+	failureEntries = 32
+	failureTTL     = 30 * time.Second
 )
 
 // CertificateSettings is what NewCertificatesWith takes; NewCertificates uses AWS's hosts and the system's roots.
@@ -59,14 +72,18 @@ type CertificateSettings struct {
 
 // Certificates fetches the signing certificates SNS messages name, and keeps them. A SigningCertURL is requested
 // only when it is SNS's for the topic's region (https, the region's SNS host with no port, no user information,
-// query or fragment, a path ending in .pem); the certificate is kept only when its chain verifies to a root and it
-// is issued to SNS by name. Certificates are cached by URL for a day (never past their expiry), 64 at most, and
-// concurrent misses of one URL fetch it once; a failure is remembered for 30 seconds. Redirects are not followed, every request times out, and answers are
-// read up to a bound.
+// query or fragment, the path /SimpleNotificationService-<hex>.pem); the certificate is kept only when its chain
+// verifies to a root and it is issued to SNS by name. Certificates are cached by URL for a day (never past their
+// expiry), 64 at most, and concurrent misses of one URL fetch it once; a failure is remembered for 30 seconds, 32
+// at most, apart from the certificates. Redirects are not followed, every request times out, and answers are read
+// up to a bound.
 type Certificates struct {
 	settings CertificateSettings
 	client   *http.Client
-	cache    *lru.Cache[string, cachedCertificate] // a plain LRU: each entry carries its own expiry, checked on use
+	// Plain LRUs: each entry carries its own expiry, checked on use. Failures have their own, so that no number of
+	// failing URLs can evict a verified certificate.
+	cache    *lru.Cache[string, cachedCertificate]
+	failures *lru.Cache[string, cachedCertificate]
 	group    singleflight.Group
 	fetches  chan struct{}
 	log      *slog.Logger
@@ -94,11 +111,16 @@ func NewCertificatesWith(s CertificateSettings, log *slog.Logger) *Certificates 
 	if s.Now == nil {
 		s.Now = time.Now
 	}
-	cache, err := lru.New[string, cachedCertificate](cacheEntries)
+	return &Certificates{settings: s, client: &c, cache: newCache(cacheEntries), failures: newCache(failureEntries),
+		fetches: make(chan struct{}, maxFetches), log: log}
+}
+
+func newCache(size int) *lru.Cache[string, cachedCertificate] {
+	cache, err := lru.New[string, cachedCertificate](size)
 	if err != nil {
-		panic(err) // only a size below 1 fails, and cacheEntries is a constant above it
+		panic(err) // only a size below 1 fails, and sizes are constants above it
 	}
-	return &Certificates{settings: s, client: &c, cache: cache, fetches: make(chan struct{}, maxFetches), log: log}
+	return cache
 }
 
 // ErrCertificateRefused says a SigningCertURL failed the checks and was not requested.
@@ -109,12 +131,16 @@ func (c *Certificates) Certificate(ctx context.Context, certURL, topicArn string
 	u, region, err := c.check(certURL, topicArn)
 	if err != nil {
 		// Debug: the call's own warning (adapters/grpc) already says why, once per call.
-		c.log.DebugContext(ctx, "signing certificate URL refused", "reason", clip(err.Error()), "host", clip(hostOf(certURL)))
+		c.log.DebugContext(ctx, "signing certificate URL refused", "reason", cloudforet.Clip(err.Error()), "host", cloudforet.Clip(hostOf(certURL)))
 		return nil, fmt.Errorf("%w: %w", ErrCertificateRefused, err)
 	}
 	key := u.String()
-	if got, ok := c.cache.Get(key); ok && c.settings.Now().Before(got.until) {
-		return got.cert, got.err
+	now := c.settings.Now()
+	if got, ok := c.cache.Get(key); ok && now.Before(got.until) {
+		return got.cert, nil
+	}
+	if got, ok := c.failures.Get(key); ok && now.Before(got.until) {
+		return nil, got.err
 	}
 	// The fetch runs on its own deadline, not the first caller's: a caller that gives up does not fail the others.
 	ch := c.group.DoChan(key, func() (any, error) { return c.fetch(key, region) })
@@ -140,20 +166,20 @@ func (c *Certificates) check(raw, topicArn string) (*url.URL, string, error) {
 	}
 	switch {
 	case u.Scheme != "https":
-		return nil, "", fmt.Errorf("its scheme is %q, not https", clip(u.Scheme))
+		return nil, "", fmt.Errorf("its scheme is %q, not https", cloudforet.Clip(u.Scheme))
 	case u.User != nil:
 		return nil, "", errors.New("it carries user information")
 	case u.Opaque != "" || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
 		return nil, "", errors.New("it has a query or a fragment")
-	case !strings.HasSuffix(u.Path, ".pem"):
-		return nil, "", errors.New("its path does not end in .pem")
+	case !certPath.MatchString(u.EscapedPath()): // the escaped path: no percent-encoding passes
+		return nil, "", errors.New("its path is not /SimpleNotificationService-<hex>.pem")
 	}
 	region, ok := topicRegion(topicArn)
 	if !ok {
 		return nil, "", errors.New("its TopicArn is not an SNS topic ARN in an AWS region")
 	}
 	if !allowedHost(u.Host, region, c.settings.Hosts) {
-		return nil, "", fmt.Errorf("its host %s is not SNS's for region %s", clip(u.Host), region)
+		return nil, "", fmt.Errorf("its host %s is not SNS's for region %s", cloudforet.Clip(u.Host), region)
 	}
 	return u, region, nil
 }
@@ -181,14 +207,14 @@ func (c *Certificates) fetch(key, region string) (*x509.Certificate, error) {
 		return nil, c.refuse("signing certificate not accepted", key, err)
 	}
 	c.cache.Add(key, cachedCertificate{cert: leaf, until: until})
-	c.log.Info("signing certificate fetched", "url", clip(key), "expires", leaf.NotAfter)
+	c.log.Info("signing certificate fetched", "url", cloudforet.Clip(key), "expires", leaf.NotAfter)
 	return leaf, nil
 }
 
 // refuse logs why the certificate at key was not kept and remembers it for failureTTL, and returns that reason.
 func (c *Certificates) refuse(msg, key string, err error) error {
-	c.log.Warn(msg, "url", clip(key), "reason", clip(err.Error()))
-	c.cache.Add(key, cachedCertificate{err: err, until: c.settings.Now().Add(failureTTL)})
+	c.log.Warn(msg, "url", cloudforet.Clip(key), "reason", cloudforet.Clip(err.Error()))
+	c.failures.Add(key, cachedCertificate{err: err, until: c.settings.Now().Add(failureTTL)})
 	return err
 }
 
@@ -212,10 +238,10 @@ func (c *Certificates) verify(ctx context.Context, leaf *x509.Certificate, more 
 		chains, err = leaf.Verify(opts)
 	}
 	if err != nil {
-		return time.Time{}, fmt.Errorf("its chain does not verify: %s", clip(err.Error()))
+		return time.Time{}, fmt.Errorf("its chain does not verify: %s", cloudforet.Clip(err.Error()))
 	}
 	if !issuedToSNS(leaf, region) {
-		return time.Time{}, fmt.Errorf("it is not issued to SNS: its names are %s, none of %s", clip(strings.Join(leaf.DNSNames, ", ")), strings.Join(snsNames(region), ", "))
+		return time.Time{}, fmt.Errorf("it is not issued to SNS: its names are %s, none of %s", cloudforet.Clip(strings.Join(leaf.DNSNames, ", ")), strings.Join(snsNames(region), ", "))
 	}
 	until := now.Add(cacheTTL)
 	for _, cert := range chains[0] {
@@ -246,10 +272,10 @@ func (c *Certificates) issuer(ctx context.Context, urls []string) (*x509.Certifi
 			}
 		}
 		if err != nil {
-			return nil, fmt.Errorf("the issuer at %s is not a certificate: %w", clip(u.Host), err)
+			return nil, fmt.Errorf("the issuer at %s is not a certificate: %w", cloudforet.Clip(u.Host), err)
 		}
 		if !cert.IsCA {
-			return nil, fmt.Errorf("the issuer at %s is not a CA certificate", clip(u.Host))
+			return nil, fmt.Errorf("the issuer at %s is not a CA certificate", cloudforet.Clip(u.Host))
 		}
 		return cert, nil
 	}
@@ -264,18 +290,18 @@ func (c *Certificates) get(ctx context.Context, url string, maxBytes int64) ([]b
 	}
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("the request to %s failed: %s", clip(req.URL.Host), clip(err.Error()))
+		return nil, fmt.Errorf("the request to %s failed: %s", cloudforet.Clip(req.URL.Host), cloudforet.Clip(err.Error()))
 	}
 	defer func() { _ = resp.Body.Close() }() // read below; closing loses nothing
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s answered %s", clip(req.URL.Host), clip(resp.Status))
+		return nil, fmt.Errorf("%s answered %s", cloudforet.Clip(req.URL.Host), cloudforet.Clip(resp.Status))
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("reading the answer of %s failed: %s", clip(req.URL.Host), clip(err.Error()))
+		return nil, fmt.Errorf("reading the answer of %s failed: %s", cloudforet.Clip(req.URL.Host), cloudforet.Clip(err.Error()))
 	}
 	if int64(len(body)) > maxBytes {
-		return nil, fmt.Errorf("%s answered more than %d bytes", clip(req.URL.Host), maxBytes)
+		return nil, fmt.Errorf("%s answered more than %d bytes", cloudforet.Clip(req.URL.Host), maxBytes)
 	}
 	return body, nil
 }
@@ -297,7 +323,7 @@ func parseCertificates(body []byte) (*x509.Certificate, []*x509.Certificate, err
 		}
 		cert, err := x509.ParseCertificate(block.Bytes)
 		if err != nil {
-			return nil, nil, fmt.Errorf("it holds a certificate that cannot be read: %s", clip(err.Error()))
+			return nil, nil, fmt.Errorf("it holds a certificate that cannot be read: %s", cloudforet.Clip(err.Error()))
 		}
 		certs = append(certs, cert)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +20,9 @@ import (
 )
 
 const certPath = "/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem"
+
+// pemPath is the i-th path of SNS's form, /SimpleNotificationService-<32 hex digits>.pem, other than certPath's.
+func pemPath(i int) string { return fmt.Sprintf("/SimpleNotificationService-%032x.pem", 1<<20+i) }
 
 // aws is a test's stand-in for AWS: its CA, the host serving SNS's certificates and the host serving the
 // intermediate (as Amazon Trust Services does at crt.<ca>.amazontrust.com).
@@ -61,8 +65,8 @@ func TestFetchesVerifiesAndCachesTheCertificate(t *testing.T) {
 		t.Errorf("%d certificate and %d issuer requests for three calls, want one each", n, m)
 	}
 	// A certificate served with its intermediate needs no issuer request.
-	a.sns.Serve("/with-chain.pem", snstest.PEM(a.leaf, a.ca.Intermediate))
-	if _, err := c.Certificate(context.Background(), a.url("/with-chain.pem"), trusttest.Topic); err != nil {
+	a.sns.Serve(pemPath(0), snstest.PEM(a.leaf, a.ca.Intermediate))
+	if _, err := c.Certificate(context.Background(), a.url(pemPath(0)), trusttest.Topic); err != nil {
 		t.Fatal(err)
 	}
 	if m := a.issuers.Requests.Load(); m != 1 {
@@ -132,22 +136,32 @@ func TestHostileCertURLsAreNeverRequested(t *testing.T) {
 	host := a.sns.HostPort()
 	port := host[strings.LastIndex(host, ":")+1:]
 	hostile := []struct{ url, topic string }{
-		{"http://" + host + certPath, trusttest.Topic},                       // not https
-		{"https://169.254.169.254" + certPath, trusttest.Topic},              // cloud metadata
-		{"https://127.0.0.1:1" + certPath, trusttest.Topic},                  // loopback, another port
-		{"https://localhost:" + port + certPath, trusttest.Topic},            // the same port, another name
-		{"https://evil.example.com" + certPath, trusttest.Topic},             // another host
-		{"https://user:pw@" + host + certPath, trusttest.Topic},              // user information
-		{"https://" + host + certPath + "?x=1", trusttest.Topic},             // a query
-		{"https://" + host + certPath + "?", trusttest.Topic},                // an empty query
-		{"https://" + host + certPath + "#f", trusttest.Topic},               // a fragment
-		{"https://" + host + "/cert.txt", trusttest.Topic},                   // not .pem
-		{"https://" + host + "/cert.PEM", trusttest.Topic},                   // not .pem
-		{"https://" + host + "/", trusttest.Topic},                           // no file
+		{"http://" + host + certPath, trusttest.Topic},            // not https
+		{"https://169.254.169.254" + certPath, trusttest.Topic},   // cloud metadata
+		{"https://127.0.0.1:1" + certPath, trusttest.Topic},       // loopback, another port
+		{"https://localhost:" + port + certPath, trusttest.Topic}, // the same port, another name
+		{"https://evil.example.com" + certPath, trusttest.Topic},  // another host
+		{"https://user:pw@" + host + certPath, trusttest.Topic},   // user information
+		{"https://" + host + certPath + "?x=1", trusttest.Topic},  // a query
+		{"https://" + host + certPath + "?", trusttest.Topic},     // an empty query
+		{"https://" + host + certPath + "#f", trusttest.Topic},    // a fragment
+		{"https://" + host + "/cert.txt", trusttest.Topic},        // not .pem
+		{"https://" + host + "/cert.PEM", trusttest.Topic},        // not .pem
+		{"https://" + host + "/", trusttest.Topic},                // no file
+		// Paths other than SNS's /SimpleNotificationService-<hex>.pem, though they end in .pem.
+		{"https://" + host + "/x.pem", trusttest.Topic},
+		{"https://" + host + "/SimpleNotificationService-.pem", trusttest.Topic},
+		{"https://" + host + "/SimpleNotificationService-0123abcg.pem", trusttest.Topic},
+		{"https://" + host + "/SimpleNotificationService-0123ABCD.pem", trusttest.Topic},
+		{"https://" + host + "/SimpleNotificationService-" + strings.Repeat("0", 65) + ".pem", trusttest.Topic},
+		{"https://" + host + "/SimpleNotificationService-%30123.pem", trusttest.Topic}, // percent-encoded
+		{"https://" + host + "/a" + certPath, trusttest.Topic},
+		{"https://" + host + certPath + "/../x.pem", trusttest.Topic},
+		{"https://" + host + "/simplenotificationservice-0123.pem", trusttest.Topic},
 		{"https://" + host + certPath, "arn:aws:sns:s3:123456789012:alerts"}, // a region that is none
 		{"https://" + host + certPath, "arn:aws:sqs:us-east-1:123456789012:q"},
 		{"https://" + host + certPath, ""},
-		{"https://" + host + "/" + strings.Repeat("a", 4096) + ".pem", trusttest.Topic},
+		{"https://" + host + "/SimpleNotificationService-" + strings.Repeat("a", 4096) + ".pem", trusttest.Topic},
 		{"https://" + strings.Replace(host, "1", "\u0661", 1) + certPath, trusttest.Topic}, // not ASCII
 		{"::not a url", trusttest.Topic},
 		{"", trusttest.Topic},
@@ -240,7 +254,7 @@ func TestCertificatesThatDoNotPassAreRefused(t *testing.T) {
 	a.issuers.Serve("/leaf.cer", a.leaf.Raw)
 	c := a.certificates()
 	for i, tt := range tests {
-		path := "/case-" + string(rune('a'+i)) + ".pem"
+		path := pemPath(i)
 		a.sns.Serve(path, tt.body)
 		for range 2 { // the second call is answered with the remembered refusal
 			_, err := c.Certificate(context.Background(), a.url(path), trusttest.Topic)
@@ -249,7 +263,7 @@ func TestCertificatesThatDoNotPassAreRefused(t *testing.T) {
 			}
 		}
 	}
-	if _, err := c.Certificate(context.Background(), a.url("/missing.pem"), trusttest.Topic); err == nil || !strings.Contains(err.Error(), "404") {
+	if _, err := c.Certificate(context.Background(), a.url(pemPath(len(tests))), trusttest.Topic); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("a missing certificate: %v", err)
 	}
 }
@@ -259,7 +273,7 @@ func TestRegionalNamesAreSNSs(t *testing.T) {
 	a := newAWS(t)
 	c := a.certificates()
 	for i, name := range []string{"sns-us-east-1.amazonaws.com", "sns.us-east-1.amazonaws.com", "SNS.amazonaws.com"} {
-		path := "/regional-" + string(rune('a'+i)) + ".pem"
+		path := pemPath(i)
 		a.sns.Serve(path, snstest.PEM(a.ca.Issue(t, snstest.Leaf{Key: &trusttest.Key(t).PublicKey, Names: []string{"other.example", name}}), a.ca.Intermediate))
 		if _, err := c.Certificate(context.Background(), a.url(path), trusttest.Topic); err != nil {
 			t.Errorf("%s: %v", name, err)
@@ -271,20 +285,20 @@ func TestRegionalNamesAreSNSs(t *testing.T) {
 func TestACachedCertificateIsNotUsedPastItsExpiry(t *testing.T) {
 	a := newAWS(t)
 	now := time.Now()
-	a.sns.Serve("/short.pem", snstest.PEM(a.ca.Issue(t, snstest.Leaf{Key: &trusttest.Key(t).PublicKey, NotAfter: now.Add(2 * time.Hour)}), a.ca.Intermediate))
+	a.sns.Serve(pemPath(0), snstest.PEM(a.ca.Issue(t, snstest.Leaf{Key: &trusttest.Key(t).PublicKey, NotAfter: now.Add(2 * time.Hour)}), a.ca.Intermediate))
 	clock := now
 	s := a.sns.Settings(a.ca.Roots, a.issuers)
 	s.Now = func() time.Time { return clock }
 	c := sns.NewCertificatesWith(s, quiet())
-	if _, err := c.Certificate(context.Background(), a.url("/short.pem"), trusttest.Topic); err != nil {
+	if _, err := c.Certificate(context.Background(), a.url(pemPath(0)), trusttest.Topic); err != nil {
 		t.Fatal(err)
 	}
 	clock = now.Add(time.Hour)
-	if _, err := c.Certificate(context.Background(), a.url("/short.pem"), trusttest.Topic); err != nil || a.sns.Requests.Load() != 1 {
+	if _, err := c.Certificate(context.Background(), a.url(pemPath(0)), trusttest.Topic); err != nil || a.sns.Requests.Load() != 1 {
 		t.Fatalf("an hour later: %v after %d requests, want the cached certificate", err, a.sns.Requests.Load())
 	}
 	clock = now.Add(3 * time.Hour)
-	if _, err := c.Certificate(context.Background(), a.url("/short.pem"), trusttest.Topic); err == nil || a.sns.Requests.Load() != 2 {
+	if _, err := c.Certificate(context.Background(), a.url(pemPath(0)), trusttest.Topic); err == nil || a.sns.Requests.Load() != 2 {
 		t.Errorf("past its expiry: %v after %d requests, want a new request refused", err, a.sns.Requests.Load())
 	}
 }
@@ -316,16 +330,39 @@ func TestAFailureIsRememberedBriefly(t *testing.T) {
 	s.Now = func() time.Time { return clock }
 	c := sns.NewCertificatesWith(s, quiet())
 	for range 3 {
-		if _, err := c.Certificate(context.Background(), a.url("/later.pem"), trusttest.Topic); err == nil || !strings.Contains(err.Error(), "404") {
+		if _, err := c.Certificate(context.Background(), a.url(pemPath(0)), trusttest.Topic); err == nil || !strings.Contains(err.Error(), "404") {
 			t.Fatalf("a missing certificate: %v", err)
 		}
 	}
 	if n := a.sns.Requests.Load(); n != 1 {
 		t.Errorf("%d requests for three calls within 30 s, want 1", n)
 	}
-	a.sns.Serve("/later.pem", snstest.PEM(a.leaf))
+	a.sns.Serve(pemPath(0), snstest.PEM(a.leaf))
 	clock = clock.Add(31 * time.Second)
-	if _, err := c.Certificate(context.Background(), a.url("/later.pem"), trusttest.Topic); err != nil || a.sns.Requests.Load() != 2 {
+	if _, err := c.Certificate(context.Background(), a.url(pemPath(0)), trusttest.Topic); err != nil || a.sns.Requests.Load() != 2 {
 		t.Errorf("31 s later: %v after %d requests, want the certificate from a second request", err, a.sns.Requests.Load())
+	}
+}
+
+// TestFailuresNeverEvictACertificate: bodies naming more failing URLs than any cache holds (here 404s on SNS's own
+// host, as an attacker holding the webhook URL can name) leave the verified certificate cached: it is not fetched
+// again, so enforce keeps reading AWS's messages.
+func TestFailuresNeverEvictACertificate(t *testing.T) {
+	a := newAWS(t)
+	c := a.certificates()
+	if _, err := c.Certificate(context.Background(), a.url(certPath), trusttest.Topic); err != nil {
+		t.Fatal(err)
+	}
+	const failing = 200
+	for i := range failing {
+		if _, err := c.Certificate(context.Background(), a.url(pemPath(i)), trusttest.Topic); err == nil || !strings.Contains(err.Error(), "404") {
+			t.Fatalf("failing URL %d: %v", i, err)
+		}
+	}
+	if _, err := c.Certificate(context.Background(), a.url(certPath), trusttest.Topic); err != nil {
+		t.Fatal(err)
+	}
+	if n := a.sns.Requests.Load(); n != 1+failing {
+		t.Errorf("%d requests, want %d: the certificate was fetched again after the failures", n, 1+failing)
 	}
 }

@@ -13,10 +13,10 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"go.uber.org/fx"
 
+	"github.com/monhook/monhook/adapters/cloudforet"
 	"github.com/monhook/monhook/application"
 	"github.com/monhook/monhook/domain/source/sourcekit"
 )
@@ -81,7 +81,7 @@ var ErrRefused = errors.New("the SubscribeURL is not this topic's SNS confirmati
 func (c *Confirmer) Confirm(ctx context.Context, sub sourcekit.Subscription) error {
 	u, err := c.check(sub)
 	if err != nil {
-		c.log.WarnContext(ctx, "subscription URL refused", "reason", clip(err.Error()), "host", clip(hostOf(sub.URL)))
+		c.log.WarnContext(ctx, "subscription URL refused", "reason", cloudforet.Clip(err.Error()), "host", cloudforet.Clip(hostOf(sub.URL)))
 		return fmt.Errorf("%w: %w", ErrRefused, err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
@@ -90,14 +90,14 @@ func (c *Confirmer) Confirm(ctx context.Context, sub sourcekit.Subscription) err
 	}
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("request to %s failed: %w", clip(u.Host), err)
+		return fmt.Errorf("request to %s failed: %w", cloudforet.Clip(u.Host), err)
 	}
 	defer func() { _ = resp.Body.Close() }() // the body is only drained: closing it cannot lose anything
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return fmt.Errorf("%s answered %s", u.Host, resp.Status)
 	}
-	c.log.InfoContext(ctx, "subscription confirmed", "topic", clip(u.Query().Get("TopicArn")))
+	c.log.InfoContext(ctx, "subscription confirmed", "topic", cloudforet.Clip(u.Query().Get("TopicArn")))
 	return nil
 }
 
@@ -108,7 +108,7 @@ func (c *Confirmer) check(sub sourcekit.Subscription) (*url.URL, error) {
 		return nil, errors.New("it is not a URL")
 	}
 	if u.Scheme != "https" {
-		return nil, fmt.Errorf("its scheme is %q, not https", clip(u.Scheme))
+		return nil, fmt.Errorf("its scheme is %q, not https", cloudforet.Clip(u.Scheme))
 	}
 	if u.User != nil {
 		return nil, errors.New("it carries user information")
@@ -119,7 +119,7 @@ func (c *Confirmer) check(sub sourcekit.Subscription) (*url.URL, error) {
 	case "oci":
 		return c.checkOCI(u)
 	}
-	return nil, fmt.Errorf("no confirmation rules for provider %q", clip(sub.Provider))
+	return nil, fmt.Errorf("no confirmation rules for provider %q", cloudforet.Clip(sub.Provider))
 }
 
 // checkOCI holds an OCI Notifications ConfirmationURL to GetConfirmSubscription on a host of OCIHosts: the path
@@ -127,10 +127,10 @@ func (c *Confirmer) check(sub sourcekit.Subscription) (*url.URL, error) {
 // not either), so the host and the path are what bind it to OCI.
 func (c *Confirmer) checkOCI(u *url.URL) (*url.URL, error) {
 	if u.Port() != "" && u.Port() != "443" {
-		return nil, fmt.Errorf("its port is %s, not 443", clip(u.Port()))
+		return nil, fmt.Errorf("its port is %s, not 443", cloudforet.Clip(u.Port()))
 	}
 	if !c.ociHosts.MatchString(strings.ToLower(u.Hostname())) {
-		return nil, fmt.Errorf("its host %s is not OCI Notifications' in a region of oraclecloud.com", clip(u.Hostname()))
+		return nil, fmt.Errorf("its host %s is not OCI Notifications' in a region of oraclecloud.com", cloudforet.Clip(u.Hostname()))
 	}
 	if !ociPath.MatchString(u.Path) {
 		return nil, errors.New("its path is not a subscription's confirmation")
@@ -176,21 +176,6 @@ func topicRegion(arn string) (string, bool) {
 		return "", false
 	}
 	return parts[3], true
-}
-
-// clipBytes is the most of a host, reason or topic a log line or an error echoes.
-const clipBytes = 128
-
-// clip cuts s to clipBytes on a rune boundary, marking the cut with an ellipsis.
-func clip(s string) string {
-	if len(s) <= clipBytes {
-		return s
-	}
-	cut := clipBytes
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }
 
 func hostOf(raw string) string {

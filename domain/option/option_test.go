@@ -178,6 +178,7 @@ var rejectCases = []struct {
 	{"body_secret too long", map[string]any{"body_secret": map[string]any{"path": "token", "value": strings.Repeat("s", 257)}}, option.Invalid, "options.body_secret.value", "", "at most 256 characters"},
 	{"body_secret empty path", map[string]any{"body_secret": map[string]any{"path": "", "value": "0123456789abcdef"}}, option.Invalid, "options.body_secret.path", "", "must not be empty"},
 	{"body_secret bad path", map[string]any{"body_secret": map[string]any{"path": "a b", "value": "0123456789abcdef"}}, option.Invalid, "options.body_secret.path", "", "' ' at offset 1"},
+	{"body_secret the mask", map[string]any{"body_secret": map[string]any{"path": "token", "value": option.SecretMask}}, option.Invalid, "options.body_secret.value", "", "the mask init's metadata shows in place of a secret"},
 	{"body_secret value not a string", map[string]any{"body_secret": map[string]any{"path": "token", "value": 1234567890123456.0}}, option.InvalidType, "options.body_secret.value", option.TypeStr, ""},
 	{"body_secret unknown key", map[string]any{"body_secret": map[string]any{"path": "token", "value": "0123456789abcdef", "header": "x"}}, option.NotSupported, "options.body_secret.header", "", ""},
 	{"bad resource template", map[string]any{"convert_data": map[string]any{"resource": map[string]any{"resource_id": "{{ a b }}"}}}, option.Invalid, "options.convert_data.resource.resource_id", "", "not a {{ path }} placeholder"},

@@ -106,6 +106,8 @@ func schemaOf(t reflect.Type, rules string) map[string]any {
 			s["pattern"] = `^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$`
 		case "topic":
 			s["pattern"] = topicPattern
+		case "notmask":
+			s["not"] = map[string]any{"const": SecretMask}
 		case "oneof":
 			s["enum"] = strings.Fields(param)
 		case "required":

@@ -96,15 +96,15 @@ func (o Options) TopicAllowed(topic string) bool {
 // Zabbix media type, an AppDynamics HTTP action), which a body must carry at Path.
 type BodySecret struct {
 	Path  Path   `json:"path" validate:"required,path" doc:"Path in the body, as posted, of the text that must equal value. The field is removed before the body is read, so it never reaches an event."`
-	Value Secret `json:"value" validate:"required,min=16,max=256" doc:"The secret, at least 16 characters. It is never shown: init's metadata echoes it masked."`
+	Value Secret `json:"value" validate:"required,min=16,max=256,notmask" doc:"The secret, at least 16 characters. It is never shown: init's metadata echoes it masked, and the mask itself is refused as a value."`
 }
 
 // Secret is an option value that must never be shown: JSON, fmt and log renderings of it are a fixed mask, so
 // init's metadata, errors and logs cannot leak it. Reveal is the one way to read it.
 type Secret string
 
-// SecretMask is how a Secret renders. It is itself a valid value (16 characters or more), so an options document
-// read back from init's metadata still parses.
+// SecretMask is how a Secret renders. It is refused as a value: options copied back from init's metadata would
+// otherwise make this public text the secret, and every body carrying it would pass.
 const SecretMask = "<secret, not shown>" //nolint:gosec // G101: what is shown instead of a secret, not one
 
 // Reveal returns the secret, for the comparison that needs it.

@@ -2,6 +2,7 @@ package option_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -96,9 +97,10 @@ func TestSecretsAreNeverShown(t *testing.T) {
 	if got["path"] != "auth.token" || got["value"] != option.SecretMask {
 		t.Errorf("document body_secret = %v, want the path and the mask", got)
 	}
-	// The masked document still parses, so a caller may send init's options back.
-	if _, err := option.Parse(doc); err != nil {
-		t.Errorf("the masked document is refused: %v", err)
+	// The masked document, sent back as it is, is refused: the public mask must never become the secret.
+	var oe *option.Error
+	if _, err := option.Parse(doc); !errors.As(err, &oe) || oe.Violations[0].Key != "options.body_secret.value" {
+		t.Errorf("the masked document: %v, want it refused naming options.body_secret.value", err)
 	}
 	// A refused secret is never echoed either.
 	_, err = option.Parse(map[string]any{"body_secret": map[string]any{"path": "a", "value": "short-secret"}})

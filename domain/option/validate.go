@@ -27,6 +27,7 @@ var validate = sync.OnceValue(func() *validator.Validate {
 	must("key", event.StorableKey)
 	must("zone", func(s string) bool { _, err := LoadZone(s); return s == "" || err == nil })
 	must("topic", func(s string) bool { return TopicPattern(s).Valid() })
+	must("notmask", func(s string) bool { return s != SecretMask })
 	return v
 })
 
@@ -79,6 +80,8 @@ func reason(fe validator.FieldError) string {
 		return fmt.Sprintf("%s is not one of %s", quoteShort(fmt.Sprint(got)), strings.Join(strings.Fields(fe.Param()), ", "))
 	case "topic":
 		return fmt.Sprintf("%s is not an SNS topic ARN, arn:<partition>:sns:<region>:<account>:<topic>, where a segment may hold * wildcards", quoteShort(fmt.Sprint(got)))
+	case "notmask":
+		return "is " + SecretMask + ", the mask init's metadata shows in place of a secret, not the secret: send the secret itself"
 	case "required":
 		return "must not be empty"
 	case "unique":

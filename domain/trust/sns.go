@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -19,9 +20,14 @@ var (
 	confirmationKeys = []string{"Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"}
 )
 
-// lambdaSpelling is how SNS spells a URL key in the event it hands to AWS Lambda (SigningCertUrl, SubscribeUrl, and
-// UnsubscribeUrl, which nothing reads); a body relayed from there is read as if it had the HTTP delivery's spelling.
-var lambdaSpelling = map[string]string{"SigningCertURL": "SigningCertUrl", "SubscribeURL": "SubscribeUrl"}
+// lambdaSpellings are how SNS spells a URL key in the event it hands to AWS Lambda (SigningCertUrl, SubscribeUrl,
+// UnsubscribeUrl, the last in every notification); a body relayed from there is read as if it had the HTTP
+// delivery's spelling, and one holding both spellings of a key with different values is refused, as AWS's PHP
+// validator reads all three. UnsubscribeURL is signed by no version, so nothing else reads it. A list, not a map:
+// when several keys' spellings disagree, the reason names the first, every time.
+var lambdaSpellings = []struct{ key, alt string }{
+	{"SigningCertURL", "SigningCertUrl"}, {"SubscribeURL", "SubscribeUrl"}, {"UnsubscribeURL", "UnsubscribeUrl"},
+}
 
 // maxSignatureText bounds the Signature read: a base64 RSA signature of a 4096-bit key is 684 characters.
 const maxSignatureText = 1024
@@ -37,8 +43,8 @@ type SNSMessage struct {
 	Version  string // SignatureVersion: "1" (SHA1withRSA) or "2" (SHA256withRSA)
 	CertURL  string // SigningCertURL, not yet checked: the certificate fetcher holds it to SNS's hosts
 	sig      []byte
-	signed   []field // the string to sign's keys and values, in order
-	keys     []string
+	signed   []field  // the string to sign's keys and values, in order
+	keys     []string // the body keys Signed keeps, each once, in the order ReadSNS read them
 }
 
 type field struct{ key, value string }
@@ -50,11 +56,11 @@ func ReadSNS(body map[string]any) (SNSMessage, error) {
 	if v, signed := body["Signature"]; !signed || v == nil {
 		return SNSMessage{}, &SignatureError{Unsigned: true, Reason: "it has no Signature"}
 	}
-	for key, alt := range lambdaSpelling {
-		a, aText := body[key].(string)
-		b, bText := body[alt].(string)
-		if body[key] != nil && body[alt] != nil && (!aText || !bText || a != b) {
-			return SNSMessage{}, &SignatureError{Reason: key + " and " + alt + " disagree"}
+	for _, l := range lambdaSpellings {
+		a, aText := body[l.key].(string)
+		b, bText := body[l.alt].(string)
+		if body[l.key] != nil && body[l.alt] != nil && (!aText || !bText || a != b) {
+			return SNSMessage{}, &SignatureError{Reason: l.key + " and " + l.alt + " disagree"}
 		}
 	}
 	var m SNSMessage
@@ -69,7 +75,9 @@ func ReadSNS(body map[string]any) (SNSMessage, error) {
 		case v != nil && !isText:
 			err = &SignatureError{Reason: key + " is not text"}
 		case v != nil:
-			m.keys = append(m.keys, name)
+			if !slices.Contains(m.keys, name) { // Type and TopicArn are read twice: as themselves and as signed
+				m.keys = append(m.keys, name)
+			}
 			return s, true
 		}
 		return "", false
@@ -116,8 +124,10 @@ func lookup(body map[string]any, key string) (string, any) {
 	if v := body[key]; v != nil {
 		return key, v
 	}
-	if alt, ok := lambdaSpelling[key]; ok && body[alt] != nil {
-		return alt, body[alt]
+	for _, l := range lambdaSpellings {
+		if l.key == key && body[l.alt] != nil {
+			return l.alt, body[l.alt]
+		}
 	}
 	return key, nil
 }
@@ -165,11 +175,14 @@ func (m SNSMessage) Verify(key crypto.PublicKey) error {
 
 // Signed returns a copy of body with only what m's signature covers, and the signature's own fields: under
 // enforce, nothing that AWS did not sign (MessageAttributes, UnsubscribeURL, a key anyone may add) reaches the
-// parser or a convert_data template.
+// parser or a convert_data template. body may be the body m was read from less some fields (the body secret's):
+// a key it lacks stays absent.
 func (m SNSMessage) Signed(body map[string]any) map[string]any {
 	out := make(map[string]any, len(m.keys))
 	for _, k := range m.keys {
-		out[k] = body[k]
+		if v, present := body[k]; present {
+			out[k] = v
+		}
 	}
 	return out
 }

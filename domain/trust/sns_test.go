@@ -11,6 +11,7 @@ import (
 	"errors"
 	"maps"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -80,7 +81,11 @@ func TestRealSNSMessagesVerify(t *testing.T) {
 		}
 		// Fields outside the signature may change: SNS does not sign them, which is why enforce drops them.
 		free := maps.Clone(body)
-		free["UnsubscribeURL"], free["MessageAttributes"] = "https://evil.example/", map[string]any{"x": "y"}
+		unsubscribe := "UnsubscribeURL"
+		if _, lambda := body["UnsubscribeUrl"]; lambda {
+			unsubscribe = "UnsubscribeUrl" // both spellings with different values are refused
+		}
+		free[unsubscribe], free["MessageAttributes"] = "https://evil.example/", map[string]any{"x": "y"}
 		if m, err := trust.ReadSNS(free); err != nil || m.Verify(cert.PublicKey) != nil {
 			t.Errorf("%s: an unsigned field changed the verification (%v)", file, err)
 		}
@@ -236,6 +241,8 @@ func TestMalformedMessagesAreRefusedWithAReason(t *testing.T) {
 		{"not base64", with("Signature", "!!!!"), false, "is not base64"},
 		{"a huge Signature", with("Signature", strings.Repeat("A", 4096)), false, "4096 characters long"},
 		{"both spellings, disagreeing", with("SigningCertUrl", "https://sns.us-east-1.amazonaws.com/y.pem"), false, "SigningCertURL and SigningCertUrl disagree"},
+		// SNS writes UnsubscribeUrl in every notification it hands to Lambda (testdata/aws-sdk-ruby-lambda-notification-v1.json).
+		{"both unsubscribe spellings, disagreeing", with("UnsubscribeUrl", "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=x"), false, "UnsubscribeURL and UnsubscribeUrl disagree"},
 		{"a confirmation without Token", func() map[string]any {
 			m := with("Type", "SubscriptionConfirmation")
 			m["SubscribeURL"] = "u"
@@ -253,6 +260,9 @@ func TestMalformedMessagesAreRefusedWithAReason(t *testing.T) {
 	// Both spellings agreeing are one.
 	if _, err := trust.ReadSNS(with("SigningCertUrl", good["SigningCertURL"])); err != nil {
 		t.Errorf("agreeing spellings: %v", err)
+	}
+	if _, err := trust.ReadSNS(with("UnsubscribeUrl", good["UnsubscribeURL"])); err != nil {
+		t.Errorf("agreeing unsubscribe spellings: %v", err)
 	}
 }
 
@@ -299,10 +309,38 @@ func TestSignedKeepsOnlyWhatIsSigned(t *testing.T) {
 	if _, ok := body["MessageAttributes"]; !ok {
 		t.Error("Signed changed its argument")
 	}
+	// A key the caller has removed from the body (the body secret's field) stays absent, not null.
+	without := maps.Clone(body)
+	delete(without, "Subject")
+	if v, present := m.Signed(without)["Subject"]; present {
+		t.Errorf("a removed key comes back as %v", v)
+	}
 	lambda := readJSON(t, "aws-sdk-ruby-lambda-notification-v1.json")
 	m, _ = trust.ReadSNS(lambda)
 	if got := m.Signed(lambda); got["SigningCertUrl"] == nil || got["UnsubscribeUrl"] != nil {
 		t.Errorf("Lambda spelling: %v", got)
+	}
+}
+
+// TestReadSNSIsDeterministic: the keys Signed keeps are listed once each, in the same order on every read, and a
+// body whose spellings disagree in several keys always gets the same reason (the first key of the list).
+func TestReadSNSIsDeterministic(t *testing.T) {
+	m, err := trust.ReadSNS(readJSON(t, "aws-sdk-java-notification-v1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Signature", "Type", "TopicArn", "SignatureVersion", "SigningCertURL", "Message", "MessageId", "Subject", "Timestamp"}
+	if got := m.Keys(); !slices.Equal(got, want) {
+		t.Errorf("keys %v, want %v", got, want)
+	}
+	body := trusttest.Sign(t, trusttest.Key(t), trusttest.Confirmation("https://sns.us-east-1.amazonaws.com/x.pem", "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription"), "2")
+	body["SigningCertUrl"] = "https://sns.us-east-1.amazonaws.com/y.pem"
+	body["SubscribeUrl"] = "https://sns.us-east-1.amazonaws.com/?Action=Other"
+	for range 64 { // map iteration order is random: 64 reads would see another order if it decided the reason
+		var se *trust.SignatureError
+		if _, err := trust.ReadSNS(body); !errors.As(err, &se) || se.Reason != "SigningCertURL and SigningCertUrl disagree" {
+			t.Fatalf("%v, want SigningCertURL's disagreement, the first", err)
+		}
 	}
 }
 
