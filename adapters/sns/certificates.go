@@ -48,10 +48,11 @@ const (
 	fetchBudget = 2 * timeout
 	// maxFetches bounds the fetches under way at once, whatever URLs bodies name.
 	maxFetches = 4
-	// cacheEntries and cacheTTL bound the cache of verified certificates: SNS has one certificate per region at a
-	// time, renewed yearly.
+	// cacheEntries bounds the cache of verified certificates: SNS has one certificate per region at a time, renewed
+	// yearly. A certificate is fetched again after renewAfter, in the background: until then, and while its chain is
+	// valid, the one in the cache is used, so no call waits on the renewal, nor on failing fetches it may queue behind.
 	cacheEntries = 64
-	cacheTTL     = 24 * time.Hour
+	renewAfter   = 24 * time.Hour
 	// failureEntries and failureTTL bound the cache of failed fetches, which is kept apart: a body may name any
 	// number of URLs that fail, and they must never push a verified certificate out. A certificate host that does
 	// not answer costs one fetch (up to fetchBudget) per URL every 30 seconds, not one per call, and SNS's retries
@@ -73,9 +74,9 @@ type CertificateSettings struct {
 // Certificates fetches the signing certificates SNS messages name, and keeps them. A SigningCertURL is requested
 // only when it is SNS's for the topic's region (https, the region's SNS host with no port, no user information,
 // query or fragment, the path /SimpleNotificationService-<hex>.pem); the certificate is kept only when its chain
-// verifies to a root and it is issued to SNS by name. Certificates are cached by URL for a day (never past their
-// expiry), 64 at most, and concurrent misses of one URL fetch it once; a failure is remembered for 30 seconds, 32
-// at most, apart from the certificates. Redirects are not followed, every request times out, and answers are read
+// verifies to a root and it is issued to SNS by name. Certificates are cached by URL until their chain expires, 64
+// at most, fetched again in the background after a day, and concurrent misses of one URL fetch it once; a failure
+// is remembered for 30 seconds, 32 at most, apart from the certificates. Redirects are not followed, every request times out, and answers are read
 // up to a bound.
 type Certificates struct {
 	settings CertificateSettings
@@ -91,8 +92,9 @@ type Certificates struct {
 
 type cachedCertificate struct {
 	cert  *x509.Certificate
-	err   error // a failed fetch's reason, remembered for failureTTL
-	until time.Time
+	err   error     // a failed fetch's reason, remembered for failureTTL
+	until time.Time // a certificate: the earliest expiry of its chain; a failure: when it is forgotten
+	renew time.Time // a certificate: when it is fetched again
 }
 
 // NewCertificates returns Certificates for AWS's SNS hosts and Amazon Trust Services' issuers, verifying chains
@@ -137,10 +139,13 @@ func (c *Certificates) Certificate(ctx context.Context, certURL, topicArn string
 	key := u.String()
 	now := c.settings.Now()
 	if got, ok := c.cache.Get(key); ok && now.Before(got.until) {
+		if !now.Before(got.renew) {
+			c.renew(key, region, now)
+		}
 		return got.cert, nil
 	}
-	if got, ok := c.failures.Get(key); ok && now.Before(got.until) {
-		return nil, got.err
+	if err := c.failed(key, now); err != nil {
+		return nil, err
 	}
 	// The fetch runs on its own deadline, not the first caller's: a caller that gives up does not fail the others.
 	ch := c.group.DoChan(key, func() (any, error) { return c.fetch(key, region) })
@@ -153,6 +158,23 @@ func (c *Certificates) Certificate(ctx context.Context, certURL, topicArn string
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// failed is the reason the last fetch of key failed, while it is remembered.
+func (c *Certificates) failed(key string, now time.Time) error {
+	if got, ok := c.failures.Get(key); ok && now.Before(got.until) {
+		return got.err
+	}
+	return nil
+}
+
+// renew fetches key again in the background, once at a time, unless its last fetch failed a moment ago; the
+// certificate in the cache is used meanwhile.
+func (c *Certificates) renew(key, region string, now time.Time) {
+	if c.failed(key, now) != nil {
+		return
+	}
+	c.group.DoChan(key, func() (any, error) { return c.fetch(key, region) }) // its result is cached, not awaited
 }
 
 // check returns the URL to request and the topic's region, or why the URL must not be requested.
@@ -202,11 +224,11 @@ func (c *Certificates) fetch(key, region string) (*x509.Certificate, error) {
 	if err != nil {
 		return nil, c.refuse("signing certificate not accepted", key, err)
 	}
-	until, err := c.verify(ctx, leaf, more, region)
+	expires, err := c.verify(ctx, leaf, more, region)
 	if err != nil {
 		return nil, c.refuse("signing certificate not accepted", key, err)
 	}
-	c.cache.Add(key, cachedCertificate{cert: leaf, until: until})
+	c.cache.Add(key, cachedCertificate{cert: leaf, until: expires, renew: c.settings.Now().Add(renewAfter)})
 	c.log.Info("signing certificate fetched", "url", cloudforet.Clip(key), "expires", leaf.NotAfter)
 	return leaf, nil
 }
@@ -219,8 +241,8 @@ func (c *Certificates) refuse(msg, key string, err error) error {
 }
 
 // verify checks that leaf chains to a root, through the certificates that came with it or the issuer its
-// Authority Information Access names at an allowed host, and that it is issued to SNS by name. It returns until
-// when the certificate may be kept: a day at most, and never past the expiry of any certificate of its chain.
+// Authority Information Access names at an allowed host, and that it is issued to SNS by name. It returns the
+// earliest expiry of the chain: the certificate is not used past it.
 func (c *Certificates) verify(ctx context.Context, leaf *x509.Certificate, more []*x509.Certificate, region string) (time.Time, error) {
 	now := c.settings.Now()
 	pool := x509.NewCertPool()
@@ -243,13 +265,13 @@ func (c *Certificates) verify(ctx context.Context, leaf *x509.Certificate, more 
 	if !issuedToSNS(leaf, region) {
 		return time.Time{}, fmt.Errorf("it is not issued to SNS: its names are %s, none of %s", cloudforet.Clip(strings.Join(leaf.DNSNames, ", ")), strings.Join(snsNames(region), ", "))
 	}
-	until := now.Add(cacheTTL)
+	expires := leaf.NotAfter
 	for _, cert := range chains[0] {
-		if cert.NotAfter.Before(until) {
-			until = cert.NotAfter
+		if cert.NotAfter.Before(expires) {
+			expires = cert.NotAfter
 		}
 	}
-	return until, nil
+	return expires, nil
 }
 
 // issuer fetches the first issuer URL at an allowed host: a CA certificate, in DER or PEM.

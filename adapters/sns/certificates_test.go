@@ -366,3 +366,49 @@ func TestFailuresNeverEvictACertificate(t *testing.T) {
 		t.Errorf("%d requests, want %d: the certificate was fetched again after the failures", n, 1+failing)
 	}
 }
+
+// TestACertificateIsRenewedInTheBackground: a day after its fetch, a certificate is fetched again while calls go
+// on using the one kept, even when that fetch waits or fails; a failed renewal is retried after failureTTL, not on
+// every call.
+func TestACertificateIsRenewedInTheBackground(t *testing.T) {
+	a := newAWS(t)
+	now := time.Now()
+	clock := now
+	s := a.sns.Settings(a.ca.Roots, a.issuers)
+	s.Now = func() time.Time { return clock }
+	c := sns.NewCertificatesWith(s, quiet())
+	first, err := c.Certificate(context.Background(), a.url(certPath), trusttest.Topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.sns.Gate = make(chan struct{}) // the renewal's request waits until the gate opens
+	a.sns.Serve(certPath, []byte("not a certificate any more"))
+	clock = now.Add(25 * time.Hour)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	for range 3 {
+		if got, err := c.Certificate(ctx, a.url(certPath), trusttest.Topic); err != nil || got != first {
+			t.Fatalf("during the renewal: %v, want the certificate kept", err)
+		}
+	}
+	close(a.sns.Gate)
+	waitFor(t, func() bool { return a.sns.Requests.Load() == 2 })
+	// The renewal failed: the kept certificate still serves, and no call asks again for failureTTL.
+	waitFor(t, func() bool {
+		got, err := c.Certificate(context.Background(), a.url(certPath), trusttest.Topic)
+		return err == nil && got == first
+	})
+	if n := a.sns.Requests.Load(); n != 2 {
+		t.Errorf("%d requests after a failed renewal, want 2", n)
+	}
+}
+
+// waitFor polls cond until it holds, or fails the test after 5 s.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 5 s")
+		}
+	}
+}
