@@ -78,7 +78,7 @@ func (uc *Parse) Handle(ctx context.Context, rawOptions, data map[string]any) (p
 	if res.Confirm != nil {
 		// With verification on, an SNS subscription is confirmed only once its message's signature verified; under
 		// log the call says so instead of confirming. OCI's confirmations carry no SNS signature and keep their rules.
-		if check.Mode != "" && check.Outcome != trust.Verified && res.Confirm.Provider != "oci" {
+		if check.Mode != "" && check.Outcome != trust.Verified && res.Confirm.SignedBySNS() {
 			return pipeline.Result{Signature: check}, &ConfirmError{Err: errors.New("its message's AWS SNS signature was not verified: " + check.Reason)}
 		}
 		if err := uc.confirmer.Confirm(ctx, *res.Confirm); err != nil {

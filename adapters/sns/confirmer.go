@@ -113,10 +113,10 @@ func (c *Confirmer) check(sub sourcekit.Subscription) (*url.URL, error) {
 	if u.User != nil {
 		return nil, errors.New("it carries user information")
 	}
-	switch sub.Provider {
-	case "", "aws":
+	switch {
+	case sub.SignedBySNS():
 		return c.checkSNS(u, sub)
-	case "oci":
+	case sub.Provider == sourcekit.OCINotifications:
 		return c.checkOCI(u)
 	}
 	return nil, fmt.Errorf("no confirmation rules for provider %q", cloudforet.Clip(sub.Provider))

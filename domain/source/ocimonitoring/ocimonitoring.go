@@ -70,7 +70,7 @@ func confirm(doc map[string]any, c *kit.Call) error {
 	if u = strings.TrimSpace(u); u == "" {
 		return kit.Invalid(Name, "ConfirmationURL", "is missing, empty or not text")
 	}
-	c.Confirm(kit.Subscription{URL: u, Provider: "oci"}, "OCI Notifications subscription confirmation for "+kit.Shorten(subscriptionOf(u)))
+	c.Confirm(kit.Subscription{URL: u, Provider: kit.OCINotifications}, "OCI Notifications subscription confirmation for "+kit.Shorten(subscriptionOf(u)))
 	return nil
 }
 

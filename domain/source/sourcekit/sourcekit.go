@@ -65,9 +65,18 @@ func (c *Call) Items(list []any) error {
 // is requested only when it is that service's own, by the rules of Provider.
 type Subscription struct {
 	URL      string
-	Provider string // "aws" (SNS, also when "": options.confirm_url) or "oci" (OCI Notifications)
+	Provider string // SNS, also when "" (options.confirm_url), or OCINotifications
 	TopicArn string // SNS: the envelope's topic, "" when the URL came from options.confirm_url alone
 }
+
+// The notification services whose subscriptions a body may ask to confirm, as Subscription.Provider names them.
+const (
+	SNS              = "aws" // AWS SNS
+	OCINotifications = "oci" // OCI Notifications
+)
+
+// SignedBySNS reports whether the subscription is SNS's, whose confirmation messages SNS signs.
+func (s Subscription) SignedBySNS() bool { return s.Provider == "" || s.Provider == SNS }
 
 // Confirm answers a body that asks for a subscription to be confirmed rather than reports an alert; the parser
 // then returns no alerts.
