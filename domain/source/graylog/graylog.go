@@ -61,21 +61,21 @@ func notification(doc map[string]any, c *kit.Call) ([]kit.Alert, error) {
 	if !ok {
 		return nil, kit.Invalid(Name, "event", "is not an object")
 	}
-	definition := kit.FirstNonEmpty(text(doc["event_definition_id"]), text(ev["event_definition_id"]))
+	definition := kit.FirstNonEmpty(kit.Filled(doc["event_definition_id"]), kit.Filled(ev["event_definition_id"]))
 	if definition == "" {
 		return nil, kit.Invalid(Name, "event_definition_id", "is missing or empty")
 	}
-	groupKey := text(ev["key"])
+	groupKey := kit.Filled(ev["key"])
 	a := kit.Alert{}
 	a.Key = kit.HashKey(Name, "event", definition, groupKey)
 	a.Type = event.Alert
-	a.Level = text(ev["priority"])
+	a.Level = kit.Filled(ev["priority"])
 	a.Severity = priorities.Of(a.Level)
-	message := text(ev["message"])
-	title := text(doc["event_definition_title"])
+	message := kit.Filled(ev["message"])
+	title := kit.Filled(doc["event_definition_title"])
 	a.Title = kit.FirstNonEmpty(title, message)
 	backlog, _ := doc["backlog"].([]any)
-	a.Description = kit.JoinNonEmpty("\n\n", message, text(doc["event_definition_description"]), firstMessage(backlog))
+	a.Description = kit.JoinNonEmpty("\n\n", message, kit.Filled(doc["event_definition_description"]), firstMessage(backlog))
 	a.Rule = title
 	if !a.SetTime("event.timestamp", ev["timestamp"], kit.ReadTime, c.Received) {
 		a.SetTime("event.timestamp_processing", ev["timestamp_processing"], kit.ReadTime, a.OccurredAt)
@@ -87,7 +87,7 @@ func notification(doc map[string]any, c *kit.Call) ([]kit.Alert, error) {
 	info := map[string]string{}
 	for k, v := range map[string]any{
 		"event_id":              ev["id"],
-		"event_definition_type": kit.FirstNonEmpty(text(doc["event_definition_type"]), text(ev["event_definition_type"])),
+		"event_definition_type": kit.FirstNonEmpty(kit.Filled(doc["event_definition_type"]), kit.Filled(ev["event_definition_type"])),
 		"event_definition_id":   definition,
 		"priority":              ev["priority"],
 		"alert":                 ev["alert"],
@@ -124,7 +124,7 @@ func legacy(doc map[string]any, c *kit.Call) ([]kit.Alert, error) {
 	}
 	stream := kit.Obj(doc, "stream")
 	cond := kit.Obj(result, "triggered_condition")
-	streamID, condID := text(stream["id"]), text(cond["id"])
+	streamID, condID := kit.Filled(stream["id"]), kit.Filled(cond["id"])
 	if streamID == "" {
 		return nil, kit.Invalid(Name, "stream.id", "is missing or empty")
 	}
@@ -137,11 +137,11 @@ func legacy(doc map[string]any, c *kit.Call) ([]kit.Alert, error) {
 	if event.FoldLevel(kit.Text(result["triggered"])) == "false" { // the bool, or its text
 		a.Type = event.Recovery
 	}
-	condType := kit.FirstNonEmpty(text(cond["type_string"]), text(cond["type"]))
-	streamTitle := text(stream["title"])
-	a.Title = kit.FirstNonEmpty(text(cond["title"]), kit.JoinNonEmpty(": ", streamTitle, condType))
+	condType := kit.FirstNonEmpty(kit.Filled(cond["type_string"]), kit.Filled(cond["type"]))
+	streamTitle := kit.Filled(stream["title"])
+	a.Title = kit.FirstNonEmpty(kit.Filled(cond["title"]), kit.JoinNonEmpty(": ", streamTitle, condType))
 	matching, _ := result["matching_messages"].([]any)
-	a.Description = kit.JoinNonEmpty("\n\n", text(result["result_description"]), firstMessage(matching))
+	a.Description = kit.JoinNonEmpty("\n\n", kit.Filled(result["result_description"]), firstMessage(matching))
 	a.Rule = condType
 	a.SetTime("check_result.triggered_at", result["triggered_at"], kit.ReadTime, c.Received)
 	a.Resource = event.Resource{ID: streamID, Type: "graylog.stream", Name: kit.FirstNonEmpty(streamTitle, streamID)}
@@ -173,7 +173,7 @@ func firstMessage(backlog []any) string {
 		return ""
 	}
 	m, _ := backlog[0].(map[string]any)
-	return cut(text(m["message"]), maxMessage)
+	return cut(kit.Filled(m["message"]), maxMessage)
 }
 
 // groupValues is the values of group_by_fields in the order of their field names, comma-joined: what a group-by
@@ -186,7 +186,7 @@ func groupValues(groups map[string]any) string {
 	slices.Sort(names)
 	values := make([]string, 0, len(names))
 	for _, k := range names {
-		if v := text(groups[k]); v != "" {
+		if v := kit.Filled(groups[k]); v != "" {
 			values = append(values, v)
 		}
 	}
@@ -195,19 +195,10 @@ func groupValues(groups map[string]any) string {
 
 // known is v unless it is "<unknown>", what the test notification sends for the ids of a job it does not run.
 func known(v any) any {
-	if text(v) == "<unknown>" {
+	if kit.Filled(v) == "<unknown>" {
 		return nil
 	}
 	return v
-}
-
-// text is a value as text, trimmed; a JMTE variable a custom HTTP notification left unfilled (${event.key}) is absent.
-func text(v any) string {
-	s := strings.TrimSpace(kit.Text(v))
-	if kit.Unrendered(s) {
-		return ""
-	}
-	return s
 }
 
 // cut keeps the first limit bytes of s, cut at a character boundary, with "…" where it was cut.

@@ -48,24 +48,24 @@ func parseJenkins(doc map[string]any, c *kit.Call) ([]kit.Alert, error) {
 	if !ok {
 		return nil, kit.Invalid(Name, "build", "is not an object")
 	}
-	phase := text(build["phase"])
+	phase := kit.Filled(build["phase"])
 	// QUEUED and STARTED come before the build has a result: their status, when there is one, is an earlier
 	// build's, so they would open or close alerts for the wrong build.
 	if p := event.FoldLevel(phase); p == "queued" || p == "started" {
 		c.Notice("a Jenkins build in phase " + kit.Shorten(phase) + " has not finished: no event")
 		return nil, nil
 	}
-	name := text(doc["name"])
+	name := kit.Filled(doc["name"])
 	// The job's URL keys every build of the job alike, so a later SUCCESS resolves an earlier FAILURE; it is the
 	// key Cloudforet's plugin uses, so alerts it opened still pair.
-	url := text(doc["url"])
+	url := kit.Filled(doc["url"])
 	a := kit.Alert{}
 	a.Key = kit.FirstNonEmpty(url, name)
 	if a.Key == "" {
 		return nil, kit.Invalid(Name, "url", "is missing or empty, and so is name")
 	}
 
-	status := text(build["status"])
+	status := kit.Filled(build["status"])
 	a.Level = status
 	a.Severity = jenkinsLevels.Of(a.Level)
 	a.Type = event.Alert
@@ -73,14 +73,14 @@ func parseJenkins(doc map[string]any, c *kit.Call) ([]kit.Alert, error) {
 		a.Type = event.Recovery
 	}
 
-	number := text(build["number"])
+	number := kit.Filled(build["number"])
 	if number != "" {
 		number = "#" + number
 	}
-	job := kit.FirstNonEmpty(text(doc["display_name"]), name)
+	job := kit.FirstNonEmpty(kit.Filled(doc["display_name"]), name)
 	a.Title = kit.JoinNonEmpty(" ", job, number, status)
-	fullURL := text(build["full_url"])
-	a.Description = kit.JoinNonEmpty("\n\n", text(build["notes"]), testLine(kit.Obj(build, "test_summary")), fullURL)
+	fullURL := kit.Filled(build["full_url"])
+	a.Description = kit.JoinNonEmpty("\n\n", kit.Filled(build["notes"]), testLine(kit.Obj(build, "test_summary")), fullURL)
 	a.Rule = name
 	a.Resource = event.Resource{ID: url, Type: "jenkins.job", Name: kit.FirstNonEmpty(name, job, url)}
 	a.Provider = "jenkins"
@@ -92,7 +92,7 @@ func parseJenkins(doc map[string]any, c *kit.Call) ([]kit.Alert, error) {
 
 	info := map[string]string{}
 	for k, v := range map[string]any{"build_number": build["number"], "phase": phase, "status": status,
-		"full_url": fullURL, "duration_ms": build["duration"], "queue_id": build["queue_id"], "notes": text(build["notes"])} {
+		"full_url": fullURL, "duration_ms": build["duration"], "queue_id": build["queue_id"], "notes": kit.Filled(build["notes"])} {
 		kit.Put(info, k, v)
 	}
 	scm := kit.Obj(build, "scm")
@@ -103,20 +103,11 @@ func parseJenkins(doc map[string]any, c *kit.Call) ([]kit.Alert, error) {
 		kit.Put(info, "param."+k, v)
 	}
 	kit.Flatten(info, "test_summary", build["test_summary"], 1)
-	if log := tail(text(build["log"]), maxLog); strings.TrimSpace(log) != "" {
+	if log := tail(kit.Filled(build["log"]), maxLog); strings.TrimSpace(log) != "" {
 		info["log"] = log
 	}
 	a.AdditionalInfo = info
 	return []kit.Alert{a}, nil
-}
-
-// text is a value as text, trimmed; a template variable left unfilled (a build note's unexpanded $MACRO) is absent.
-func text(v any) string {
-	s := strings.TrimSpace(kit.Text(v))
-	if kit.Unrendered(s) {
-		return ""
-	}
-	return s
 }
 
 // testLine summarizes the plugin's test_summary ("Tests: 2 failed, 40 passed, 1 skipped of 43"), or "" without one.
@@ -126,12 +117,12 @@ func testLine(t map[string]any) string {
 	}
 	var parts []string
 	for _, k := range []string{"failed", "passed", "skipped"} {
-		if n := text(t[k]); n != "" {
+		if n := kit.Filled(t[k]); n != "" {
 			parts = append(parts, n+" "+k)
 		}
 	}
 	line := strings.Join(parts, ", ")
-	if total := text(t["total"]); total != "" && line != "" {
+	if total := kit.Filled(t["total"]); total != "" && line != "" {
 		line += " of " + total
 	}
 	if line == "" {

@@ -63,7 +63,7 @@ var jiraLevels = kit.Levels{
 var closedStatuses = map[string]bool{"done": true, "closed": true, "resolved": true}
 
 func parseJira(doc map[string]any, c *kit.Call) ([]kit.Alert, error) {
-	hook := text(doc["webhookEvent"])
+	hook := kit.Filled(doc["webhookEvent"])
 	_, transition := doc["transition"].(map[string]any)
 	// Only issue events (jira:issue_created, _updated, _deleted) and post-functions say what state an issue is
 	// in; a comment_created or worklog_updated read as an alert would reopen an issue that is resolved.
@@ -76,7 +76,7 @@ func parseJira(doc map[string]any, c *kit.Call) ([]kit.Alert, error) {
 		return nil, kit.Invalid(Name, "issue", "is not an object")
 	}
 	fields := kit.Obj(issue, "fields")
-	self, id, key := text(issue["self"]), text(issue["id"]), text(issue["key"])
+	self, id, key := kit.Filled(issue["self"]), kit.Filled(issue["id"]), kit.Filled(issue["key"])
 
 	a := kit.Alert{Scope: issue}
 	// issue.self (the site and the issue's numeric id) is unique across sites and stays when an issue is renamed
@@ -90,20 +90,20 @@ func parseJira(doc map[string]any, c *kit.Call) ([]kit.Alert, error) {
 	}
 
 	status := kit.Obj(fields, "status")
-	category := text(kit.Obj(status, "statusCategory")["key"])
+	category := kit.Filled(kit.Obj(status, "statusCategory")["key"])
 	a.Type = event.Alert
 	switch {
 	case hook == "jira:issue_deleted", present(fields["resolution"]), event.FoldLevel(category) == "done",
-		category == "" && closedStatuses[event.FoldLevel(text(status["name"]))]:
+		category == "" && closedStatuses[event.FoldLevel(kit.Filled(status["name"]))]:
 		a.Type = event.Recovery
 	}
 	a.Level = name(fields["priority"])
 	a.Severity = jiraLevels.Of(a.Level)
 
-	summary := text(fields["summary"])
+	summary := kit.Filled(fields["summary"])
 	a.Title = kit.JoinNonEmpty(": ", key, summary)
-	a.Description = text(fields["description"]) // Cloud's API v3 sends a document object: kept as JSON text
-	a.Rule = kit.FirstNonEmpty(text(doc["issue_event_type_name"]), hook)
+	a.Description = kit.Filled(fields["description"]) // Cloud's API v3 sends a document object: kept as JSON text
+	a.Rule = kit.FirstNonEmpty(kit.Filled(doc["issue_event_type_name"]), hook)
 	a.Resource = event.Resource{ID: id, Type: "jira.issue", Name: kit.FirstNonEmpty(key, id)}
 	a.Provider = "jira"
 	if !a.SetTime("timestamp", doc["timestamp"], kit.ReadEpochMillis, c.Received) {
@@ -116,8 +116,8 @@ func parseJira(doc map[string]any, c *kit.Call) ([]kit.Alert, error) {
 	project := kit.Obj(fields, "project")
 	transitionObj := kit.Obj(doc, "transition")
 	for k, v := range map[string]string{
-		"project_key":     text(project["key"]),
-		"project_name":    text(project["name"]),
+		"project_key":     kit.Filled(project["key"]),
+		"project_name":    kit.Filled(project["name"]),
 		"issue_type":      name(fields["issuetype"]),
 		"status":          name(fields["status"]),
 		"status_category": category,
@@ -129,9 +129,9 @@ func parseJira(doc map[string]any, c *kit.Call) ([]kit.Alert, error) {
 		"webhook_event":   hook,
 		"changes":         changes(kit.Obj(doc, "changelog")),
 		"url":             browseURL(self, key),
-		"transition_name": text(transitionObj["transitionName"]),
-		"transition_from": text(transitionObj["from_status"]),
-		"transition_to":   text(transitionObj["to_status"]),
+		"transition_name": kit.Filled(transitionObj["transitionName"]),
+		"transition_from": kit.Filled(transitionObj["from_status"]),
+		"transition_to":   kit.Filled(transitionObj["to_status"]),
 	} {
 		if v != "" {
 			info[k] = v
@@ -141,22 +141,13 @@ func parseJira(doc map[string]any, c *kit.Call) ([]kit.Alert, error) {
 	return []kit.Alert{a}, nil
 }
 
-// text is a value as text, trimmed; a smart value a Jira automation left unfilled ({{issue.key}}) is absent.
-func text(v any) string {
-	s := strings.TrimSpace(kit.Text(v))
-	if kit.Unrendered(s) {
-		return ""
-	}
-	return s
-}
-
 // name is the name of one of Jira's named objects (priority, status, resolution, issue type), or the value itself
 // when it is sent as text.
 func name(v any) string {
 	if m, ok := v.(map[string]any); ok {
-		return text(m["name"])
+		return kit.Filled(m["name"])
 	}
-	return text(v)
+	return kit.Filled(v)
 }
 
 // present reports whether a field holds something: a resolution is null until the issue is resolved.
@@ -164,16 +155,16 @@ func present(v any) bool {
 	if m, ok := v.(map[string]any); ok {
 		return len(m) > 0
 	}
-	return text(v) != ""
+	return kit.Filled(v) != ""
 }
 
 // user names a Jira user by display name, else by user name (Server) or account id (Cloud); never by e-mail.
 func user(v any) string {
 	m, ok := v.(map[string]any)
 	if !ok {
-		return text(v)
+		return kit.Filled(v)
 	}
-	return kit.FirstNonEmpty(text(m["displayName"]), text(m["name"]), text(m["accountId"]))
+	return kit.FirstNonEmpty(kit.Filled(m["displayName"]), kit.Filled(m["name"]), kit.Filled(m["accountId"]))
 }
 
 // changes writes the changelog's items as "field: from→to; …", each value cut short: a changed description
@@ -186,9 +177,9 @@ func changes(changelog map[string]any) string {
 		if !ok {
 			continue
 		}
-		from := kit.FirstNonEmpty(text(m["fromString"]), text(m["from"]))
-		to := kit.FirstNonEmpty(text(m["toString"]), text(m["to"]))
-		out = append(out, text(m["field"])+": "+kit.Shorten(from)+"→"+kit.Shorten(to))
+		from := kit.FirstNonEmpty(kit.Filled(m["fromString"]), kit.Filled(m["from"]))
+		to := kit.FirstNonEmpty(kit.Filled(m["toString"]), kit.Filled(m["to"]))
+		out = append(out, kit.Filled(m["field"])+": "+kit.Shorten(from)+"→"+kit.Shorten(to))
 	}
 	return strings.Join(out, "; ")
 }

@@ -112,8 +112,8 @@ func alarm(doc map[string]any, c *kit.Call) (kit.Alert, error) {
 	}
 	a.Severity = alarmSeverities.Of(level)
 	a.Rule = text(meta["query"])
-	a.Title = kit.FirstNonEmpty(rendered(doc["title"]), a.Rule, "OCI Monitoring alarm")
-	a.Description = kit.FirstNonEmpty(rendered(doc["body"]), rendered(meta["alarmSummary"]))
+	a.Title = kit.FirstNonEmpty(kit.Filled(doc["title"]), a.Rule, "OCI Monitoring alarm")
+	a.Description = kit.FirstNonEmpty(kit.Filled(doc["body"]), kit.Filled(meta["alarmSummary"]))
 	// timestamp is the evaluation time, with or without milliseconds; timestampEpochMillis the same instant.
 	if !a.SetTime("timestamp", doc["timestamp"], kit.ReadTime, c.Received) {
 		a.SetTime("timestampEpochMillis", doc["timestampEpochMillis"], kit.ReadEpochMillis, c.Received)
@@ -129,7 +129,7 @@ func alarm(doc map[string]any, c *kit.Call) (kit.Alert, error) {
 	kit.Put(info, "namespace", meta["namespace"])
 	kit.Put(info, "total_metrics_firing", meta["totalMetricsFiring"])
 	kit.Put(info, "alarm_url", meta["alarmUrl"])
-	kit.Put(info, "alarm_summary", rendered(meta["alarmSummary"]))
+	kit.Put(info, "alarm_summary", kit.Filled(meta["alarmSummary"]))
 	kit.Put(info, "notification_type", doc["notificationType"])
 	kit.Put(info, "version", doc["version"])
 	kit.Put(info, "region", dim["region"])
@@ -198,11 +198,3 @@ func resourceOf(dim map[string]any, namespace string) event.Resource {
 
 // text is a value of the body as trimmed text; null is "".
 func text(v any) string { return strings.TrimSpace(kit.Text(v)) }
-
-// rendered is text, or "" for a dynamic variable Monitoring left as written ({{metricValues}}).
-func rendered(v any) string {
-	if s := text(v); !kit.Unrendered(s) {
-		return s
-	}
-	return ""
-}

@@ -79,8 +79,8 @@ func parse(doc map[string]any, c *kit.Call) ([]kit.Alert, error) {
 
 // parseV3 reads a webhook v3 body: one event, about an incident when its resource_type says so.
 func parseV3(ev map[string]any, c *kit.Call) ([]kit.Alert, error) {
-	eventType := text(ev["event_type"])
-	rt := text(ev["resource_type"])
+	eventType := kit.Filled(ev["event_type"])
+	rt := kit.Filled(ev["resource_type"])
 	if rt == "" {
 		return nil, kit.Invalid(Name, "event.resource_type", "is missing or empty")
 	}
@@ -99,16 +99,16 @@ func parseV3(ev map[string]any, c *kit.Call) ([]kit.Alert, error) {
 		c.Notice("the PagerDuty event " + kit.Shorten(eventType) + " carries a " + kit.Shorten(dt) + ", not the incident's state: no event")
 		return nil, nil
 	}
-	id := text(data["id"])
+	id := kit.Filled(data["id"])
 	if id == "" {
 		return nil, kit.Invalid(Name, "event.data.id", "is missing or empty")
 	}
 	in := incident{
 		id:       id,
 		number:   data["number"],
-		title:    text(data["title"]),
-		status:   text(data["status"]),
-		urgency:  text(data["urgency"]),
+		title:    kit.Filled(data["title"]),
+		status:   kit.Filled(data["status"]),
+		urgency:  kit.Filled(data["urgency"]),
 		priority: summary(data["priority"]),
 		key:      data["incident_key"],
 		url:      data["html_url"],
@@ -165,7 +165,7 @@ func message(m map[string]any, i int, c *kit.Call) (kit.Alert, error) {
 	if !ok {
 		return kit.Alert{}, kit.Invalid(Name, field, "is missing or not an object")
 	}
-	id := text(inc["id"])
+	id := kit.Filled(inc["id"])
 	if id == "" {
 		return kit.Alert{}, kit.Invalid(Name, field+".id", "is missing or empty")
 	}
@@ -174,16 +174,16 @@ func message(m map[string]any, i int, c *kit.Call) (kit.Alert, error) {
 	in := incident{
 		id:       id,
 		number:   inc["incident_number"],
-		title:    kit.FirstNonEmpty(text(inc["title"]), text(trigger["subject"]), text(trigger["description"])),
-		status:   text(inc["status"]),
-		urgency:  text(inc["urgency"]),
+		title:    kit.FirstNonEmpty(kit.Filled(inc["title"]), kit.Filled(trigger["subject"]), kit.Filled(trigger["description"])),
+		status:   kit.Filled(inc["status"]),
+		urgency:  kit.Filled(inc["urgency"]),
 		priority: summary(inc["priority"]),
 		key:      inc["incident_key"],
 		url:      inc["html_url"],
 		policy:   summary(inc["escalation_policy"]),
-		service:  map[string]any{"id": service["id"], "summary": kit.FirstNonEmpty(text(service["summary"]), text(service["name"]))},
+		service:  map[string]any{"id": service["id"], "summary": kit.FirstNonEmpty(kit.Filled(service["summary"]), kit.Filled(service["name"]))},
 	}
-	if d := text(inc["description"]); d != in.title {
+	if d := kit.Filled(inc["description"]); d != in.title {
 		in.description = d
 	}
 	for _, x := range asList(inc["assignments"]) { // v2
@@ -228,15 +228,15 @@ func (in incident) alert(eventType, resolvedType string, scope map[string]any) k
 		sev = urgencies.Of(in.urgency)
 	}
 	a.Severity = sev
-	number := text(in.number)
+	number := kit.Filled(in.number)
 	a.Title = in.title
 	if a.Title == "" && number != "" {
 		a.Title = "PagerDuty incident #" + number
 	}
 	a.Description = in.description
 	a.Rule = in.policy
-	if name := text(in.service["summary"]); name != "" {
-		a.Resource = event.Resource{ID: text(in.service["id"]), Type: "pagerduty.service", Name: name}
+	if name := kit.Filled(in.service["summary"]); name != "" {
+		a.Resource = event.Resource{ID: kit.Filled(in.service["id"]), Type: "pagerduty.service", Name: name}
 	}
 	a.Provider = "pagerduty"
 
@@ -261,14 +261,14 @@ func (in incident) alert(eventType, resolvedType string, scope map[string]any) k
 func summary(v any) string {
 	m, ok := v.(map[string]any)
 	if !ok {
-		return text(v)
+		return kit.Filled(v)
 	}
-	return kit.FirstNonEmpty(text(m["summary"]), text(m["name"]))
+	return kit.FirstNonEmpty(kit.Filled(m["summary"]), kit.Filled(m["name"]))
 }
 
 func put(info map[string]string, key string, v any) {
 	if s, ok := v.(string); ok {
-		v = text(s)
+		v = kit.Filled(s)
 	}
 	kit.Put(info, key, v)
 }
@@ -291,13 +291,4 @@ func nonEmpty(ss []string) []string {
 		}
 	}
 	return out
-}
-
-// text is a value as trimmed text; a template variable left unfilled (a body a relay rebuilt) is absent.
-func text(v any) string {
-	s := strings.TrimSpace(kit.Text(v))
-	if kit.Unrendered(s) {
-		return ""
-	}
-	return s
 }

@@ -48,3 +48,14 @@ var unrendered = regexp.MustCompile(`^(?:\$[A-Z][A-Z0-9_]*(?:\[[^\]]*\])?|\$\{[A
 // Unrendered reports whether s, trimmed, is a template variable its tool did not fill in, which says nothing about
 // the alert.
 func Unrendered(s string) bool { return unrendered.MatchString(strings.TrimSpace(s)) }
+
+// Filled is v as trimmed text, or "" when it is a template variable its tool left unfilled (Graylog's ${event.key},
+// Jira's {{issue.key}}, a Jenkins note's $MACRO, OCI Monitoring's {{metricValues}}): such a value says nothing about
+// the alert, so it counts as absent.
+func Filled(v any) string {
+	s := strings.TrimSpace(Text(v))
+	if Unrendered(s) {
+		return ""
+	}
+	return s
+}
