@@ -134,7 +134,7 @@ FUZZTIME ?= 30s
 FUZZ_TARGETS := \
 	./domain/option:FuzzParse ./domain/option:FuzzPathSegments ./domain/option:FuzzTemplateParts \
 	./domain/source:FuzzNormalize ./domain/source:FuzzNormalizeWithOptions \
-	./adapters/grpc:FuzzAsMap ./adapters/grpc:FuzzAsMapWire ./adapters/grpc:FuzzParseWire \
+	./adapters/grpc:FuzzAsMap ./adapters/grpc:FuzzAsMapWire ./adapters/grpc:FuzzDecodeDocument ./adapters/grpc:FuzzCodecRequest ./adapters/grpc:FuzzParseWire \
 	./domain/trust:FuzzTrust
 SOAK_CALLERS ?= 100
 SOAK_DURATION ?= 60s

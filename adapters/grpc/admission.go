@@ -15,6 +15,7 @@ import (
 	protocodec "google.golang.org/grpc/encoding/proto"
 	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/tap"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -75,18 +76,28 @@ type codec struct {
 	base      encoding.CodecV2
 	admission *admission
 	decode    proto.UnmarshalOptions
-	pending   sync.Map // request message → admitted (release func) or refused (error)
+	pending   sync.Map // request message → admitted (*admitted) or refused (error)
 	maxDepth  int
+	data      Limits // of the webhook body, read directly when it is within them (document.go)
 	// requests are the plugin requests, by message name: the only messages admission and the deferred decoding
-	// apply to (health and reflection messages are small and decoded as grpc-go does).
-	requests map[protoreflect.FullName]bool
+	// apply to (health and reflection messages are small and decoded as grpc-go does). Each maps to the number
+	// of its webhook body's field, or 0.
+	requests map[protoreflect.FullName]protowire.Number
 }
 
-func newCodec(a *admission, maxDepth int, requests map[protoreflect.FullName]bool) *codec {
+// admitted is what the codec keeps for a request it admitted: the release of its room, and the webhook body when
+// it read the body directly (nil otherwise).
+type admitted struct {
+	release func()
+	doc     map[string]any
+}
+
+func newCodec(a *admission, maxDepth int, data Limits, requests map[protoreflect.FullName]protowire.Number) *codec {
 	return &codec{
 		base:      encoding.GetCodecV2(protocodec.Name),
 		admission: a,
 		requests:  requests,
+		data:      data,
 		// A Struct level is three protobuf levels (Struct, map entry, Value). Twice as deep as the depth limits
 		// allow is refused by protobuf itself, before it is built; anything less gets the exact check, which
 		// names the field.
@@ -101,7 +112,11 @@ func (c *codec) Marshal(v any) (mem.BufferSlice, error) { return c.base.Marshal(
 
 func (c *codec) Unmarshal(data mem.BufferSlice, v any) error {
 	m, ok := v.(proto.Message)
-	if !ok || !c.requests[m.ProtoReflect().Descriptor().FullName()] {
+	if !ok {
+		return c.base.Unmarshal(data, v)
+	}
+	docField, ok := c.requests[m.ProtoReflect().Descriptor().FullName()]
+	if !ok {
 		return c.base.Unmarshal(data, v)
 	}
 	release, err := c.admission.admit(data.Len())
@@ -111,13 +126,43 @@ func (c *codec) Unmarshal(data mem.BufferSlice, v any) error {
 	}
 	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
 	defer buf.Free()
+	if doc, ok := c.readDirectly(buf.ReadOnlyData(), docField, m); ok {
+		c.pending.Store(v, &admitted{release: release, doc: doc})
+		return nil
+	}
 	if err := c.decode.Unmarshal(buf.ReadOnlyData(), m); err != nil {
 		release()
 		c.pending.Store(v, c.undecodable(m, err))
 		return nil
 	}
-	c.pending.Store(v, release)
+	c.pending.Store(v, &admitted{release: release})
 	return nil
+}
+
+// readDirectly decodes the request b into m without its webhook body, field num, which it reads straight into
+// the map the use case takes (document.go). ok is false, and m untouched, when it cannot: no body field, a body
+// over the data limits or not plainly encoded, or a request protobuf must judge; protobuf then decodes it all.
+func (c *codec) readDirectly(b []byte, num protowire.Number, m proto.Message) (doc map[string]any, ok bool) {
+	if num == 0 {
+		return nil, false
+	}
+	before, field, after, ok := splitField(b, num)
+	if !ok || len(field) > c.data.MaxSize {
+		return nil, false
+	}
+	doc, ok = decodeDocument(field, c.data.MaxDepth)
+	if !ok {
+		return nil, false
+	}
+	// Each side of the body is a message encoding of its own; decoding both into m, merged, is decoding the
+	// request without its body.
+	merge := c.decode
+	merge.Merge = true
+	if merge.Unmarshal(before, m) != nil || merge.Unmarshal(after, m) != nil {
+		proto.Reset(m)
+		return nil, false
+	}
+	return doc, true
 }
 
 // undecodable spells a request protobuf refused as the INVALID_ARGUMENT a bad field gets.
@@ -130,19 +175,19 @@ func (c *codec) undecodable(m proto.Message, err error) error {
 	return &option.Error{Violations: []option.Violation{{Kind: option.Invalid, Key: "request", Reason: reason}}}
 }
 
-// settle takes what the codec kept for req: the release of its admission, or the error to answer it with.
-func (c *codec) settle(req any) (release func(), err error) {
+// settle takes what the codec kept for req: its admission, or the error to answer it with.
+func (c *codec) settle(req any) (*admitted, error) {
 	v, ok := c.pending.LoadAndDelete(req)
 	if !ok {
-		return func() {}, nil
+		return &admitted{release: func() {}}, nil
 	}
 	switch x := v.(type) {
-	case func():
+	case *admitted:
 		return x, nil
 	case error:
 		return nil, x
 	}
-	return func() {}, nil
+	return &admitted{release: func() {}}, nil
 }
 
 // interceptor answers what the codec kept for a request, and holds the request's admission until its handler
@@ -152,11 +197,14 @@ func (c *codec) interceptor(log *slog.Logger) grpc.UnaryServerInterceptor {
 		if cancel, ok := ctx.Value(deadlineKey{}).(context.CancelFunc); ok {
 			defer cancel()
 		}
-		release, err := c.settle(req)
+		a, err := c.settle(req)
 		if err != nil {
 			return nil, cloudforet.Status(log, err)
 		}
-		defer release()
+		defer a.release()
+		if a.doc != nil {
+			ctx = withDocument(ctx, a.doc)
+		}
 		return handler(ctx, req)
 	}
 }

@@ -82,6 +82,40 @@ func BenchmarkAsMap(b *testing.B) {
 	}
 }
 
+// BenchmarkDecodeRequest is a parse request's bytes to the body the use case takes, both ways: protobuf's
+// decoding into Structs and asMap, as before and still for bodies not plainly encoded, and the codec's direct
+// reading of the body (document.go).
+func BenchmarkDecodeRequest(b *testing.B) {
+	for _, n := range []int{1, 100} {
+		wire, err := proto.Marshal(&pluginpb.ParseRequest{Options: &structpb.Struct{}, Data: benchStruct(b, alertmanagerBody(b, n))})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("protobuf+asMap/alerts=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var req pluginpb.ParseRequest
+				if err := proto.Unmarshal(wire, &req); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := asMap("data", req.GetData(), benchSettings.DataLimits); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		c := newCodec(newAdmission(1<<30, 0), 32, benchSettings.DataLimits, nil)
+		b.Run(fmt.Sprintf("direct/alerts=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var req pluginpb.ParseRequest
+				if _, ok := c.readDirectly(wire, 2, &req); !ok {
+					b.Fatal("not read directly")
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkEventsInfo is the domain → wire conversion of parsed events, in each protocol's EventsInfo.
 func BenchmarkEventsInfo(b *testing.B) {
 	opts, err := option.Parse(map[string]any{})

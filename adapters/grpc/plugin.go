@@ -10,6 +10,7 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -40,10 +41,11 @@ func (p Protocol) Package() string {
 	return string(protoreflect.FullName(p.Services[0].Desc.ServiceName).Parent())
 }
 
-// requests are the full names of the messages p's methods take: the plugin requests that admission and the
-// deferred decoding apply to, read from the descriptors of p's services.
-func (p Protocol) requests() (map[protoreflect.FullName]bool, error) {
-	out := map[protoreflect.FullName]bool{}
+// requests are the full names of the messages p's methods take, read from the descriptors of p's services: the
+// plugin requests that admission and the deferred decoding apply to, each with its webhook body's field number
+// (0 when it has none).
+func (p Protocol) requests() (map[protoreflect.FullName]protowire.Number, error) {
+	out := map[protoreflect.FullName]protowire.Number{}
 	for _, s := range p.Services {
 		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(s.Desc.ServiceName))
 		if err != nil {
@@ -54,7 +56,8 @@ func (p Protocol) requests() (map[protoreflect.FullName]bool, error) {
 			return nil, fmt.Errorf("%s is no service", s.Desc.ServiceName)
 		}
 		for i := range sd.Methods().Len() {
-			out[sd.Methods().Get(i).Input().FullName()] = true
+			in := sd.Methods().Get(i).Input()
+			out[in.FullName()] = documentField(in)
 		}
 	}
 	return out, nil
@@ -166,14 +169,18 @@ func (p *Plugin) Parse(ctx context.Context, options, data *structpb.Struct) ([]e
 	return res.Events, nil
 }
 
+// handle reads the request's options and body and runs the use case. The body is the one the codec read directly
+// into ctx when it could (document.go), and data, converted, otherwise.
 func (p *Plugin) handle(ctx context.Context, options, data *structpb.Struct) (pipeline.Result, error) {
 	opts, err := asMap("options", options, p.settings.OptionsLimits)
 	if err != nil {
 		return pipeline.Result{}, err
 	}
-	doc, err := asMap("data", data, p.settings.DataLimits)
-	if err != nil {
-		return pipeline.Result{}, err
+	doc, read := decodedDocument(ctx)
+	if !read {
+		if doc, err = asMap("data", data, p.settings.DataLimits); err != nil {
+			return pipeline.Result{}, err
+		}
 	}
 	return p.parse.Handle(ctx, opts, doc)
 }

@@ -78,7 +78,7 @@ func newServer(s Settings, log *slog.Logger, o Observers, p Protocol) (*grpc.Ser
 		return nil, err
 	}
 	gzipAccepted.Store(s.Compression == "gzip")
-	c := newCodec(newAdmission(s.AdmissionBudget, s.AdmissionWait), max(s.OptionsLimits.MaxDepth, s.DataLimits.MaxDepth), requests)
+	c := newCodec(newAdmission(s.AdmissionBudget, s.AdmissionWait), max(s.OptionsLimits.MaxDepth, s.DataLimits.MaxDepth), s.DataLimits, requests)
 	unary := []grpc.UnaryServerInterceptor{
 		requestLog(log),
 		// Inside logging, so a request refused before its handler is logged with its code.
