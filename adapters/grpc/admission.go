@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -45,10 +46,10 @@ func newAdmission(budget int64, wait time.Duration) *admission {
 // weight is what a request of n wire bytes is counted at: Expansion times n.
 func (a *admission) weight(n int) int64 { return int64(n) * Expansion }
 
-// admit waits up to the admission wait for room for a request of n wire bytes and returns the function that gives
-// the room back. A request the whole budget cannot hold is refused at once: decoding it could take more memory
-// than the process has.
-func (a *admission) admit(n int) (release func(), err error) {
+// admit waits up to the admission wait for room for a request of n wire bytes and returns it, to be released when
+// the request is done. A request the whole budget cannot hold is refused at once: decoding it could take more
+// memory than the process has.
+func (a *admission) admit(n int) (*admitted, error) {
 	w := a.weight(n)
 	if w > a.budget {
 		return nil, cloudforet.Newf(codes.ResourceExhausted, cloudforet.CodeExhausted,
@@ -64,8 +65,23 @@ func (a *admission) admit(n int) (release func(), err error) {
 				n, a.budget, a.wait)
 		}
 	}
-	var once sync.Once
-	return func() { once.Do(func() { a.sem.Release(w) }) }, nil
+	return &admitted{sem: a.sem, weight: w}, nil
+}
+
+// admitted is a request's room in the admission budget, and what the codec kept of the request for its handler:
+// the webhook body when it read the body directly (nil otherwise).
+type admitted struct {
+	sem      *semaphore.Weighted // nil for a request admission does not apply to
+	weight   int64
+	released atomic.Bool
+	doc      map[string]any
+}
+
+// release gives the room back; only the first call does.
+func (a *admitted) release() {
+	if a.sem != nil && a.released.CompareAndSwap(false, true) {
+		a.sem.Release(a.weight)
+	}
 }
 
 // codec is grpc-go's protobuf codec with two changes for plugin requests. It admits each against the memory
@@ -83,13 +99,6 @@ type codec struct {
 	// apply to (health and reflection messages are small and decoded as grpc-go does). Each maps to the number
 	// of its webhook body's field, or 0.
 	requests map[protoreflect.FullName]protowire.Number
-}
-
-// admitted is what the codec keeps for a request it admitted: the release of its room, and the webhook body when
-// it read the body directly (nil otherwise).
-type admitted struct {
-	release func()
-	doc     map[string]any
 }
 
 func newCodec(a *admission, maxDepth int, data Limits, requests map[protoreflect.FullName]protowire.Number) *codec {
@@ -119,7 +128,7 @@ func (c *codec) Unmarshal(data mem.BufferSlice, v any) error {
 	if !ok {
 		return c.base.Unmarshal(data, v)
 	}
-	release, err := c.admission.admit(data.Len())
+	a, err := c.admission.admit(data.Len())
 	if err != nil {
 		c.pending.Store(v, err)
 		return nil
@@ -127,15 +136,16 @@ func (c *codec) Unmarshal(data mem.BufferSlice, v any) error {
 	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
 	defer buf.Free()
 	if doc, ok := c.readDirectly(buf.ReadOnlyData(), docField, m); ok {
-		c.pending.Store(v, &admitted{release: release, doc: doc})
+		a.doc = doc
+		c.pending.Store(v, a)
 		return nil
 	}
 	if err := c.decode.Unmarshal(buf.ReadOnlyData(), m); err != nil {
-		release()
+		a.release()
 		c.pending.Store(v, c.undecodable(m, err))
 		return nil
 	}
-	c.pending.Store(v, &admitted{release: release})
+	c.pending.Store(v, a)
 	return nil
 }
 
@@ -179,7 +189,7 @@ func (c *codec) undecodable(m proto.Message, err error) error {
 func (c *codec) settle(req any) (*admitted, error) {
 	v, ok := c.pending.LoadAndDelete(req)
 	if !ok {
-		return &admitted{release: func() {}}, nil
+		return &admitted{}, nil
 	}
 	switch x := v.(type) {
 	case *admitted:
@@ -187,7 +197,7 @@ func (c *codec) settle(req any) (*admitted, error) {
 	case error:
 		return nil, x
 	}
-	return &admitted{release: func() {}}, nil
+	return &admitted{}, nil
 }
 
 // interceptor answers what the codec kept for a request, and holds the request's admission until its handler

@@ -238,7 +238,9 @@ func (p *Plugin) checked(ctx context.Context, c trust.Check) {
 
 // nameSource puts the call's source on its span and on its request line.
 func nameSource(ctx context.Context, src string) {
-	trace.SpanFromContext(ctx).SetAttributes(telemetry.SourceKey.String(src))
+	if span := trace.SpanFromContext(ctx); span.IsRecording() { // else the attribute would be built for nothing
+		span.SetAttributes(telemetry.SourceKey.String(src))
+	}
 	addLogFields(ctx, slog.String("source", src)) // the one call's own fields; a no-op when not logged
 }
 

@@ -60,20 +60,20 @@ func TestCompressedRequestsAreRefusedWhileCompressionIsOff(t *testing.T) {
 
 func TestAdmissionRefusesWhatTheBudgetCannotHold(t *testing.T) {
 	a := newAdmission(100*Expansion, 50*time.Millisecond)
-	release, err := a.admit(60) // 60 of the 100 wire bytes the budget holds
+	first, err := a.admit(60) // 60 of the 100 wire bytes the budget holds
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := a.admit(60); status.Code(err) != codes.ResourceExhausted {
 		t.Errorf("a second request past the budget: %v, want RESOURCE_EXHAUSTED", err)
 	}
-	release()
-	release() // idempotent
+	first.release()
+	first.release() // idempotent
 	again, err := a.admit(60)
 	if err != nil {
 		t.Fatalf("after the first released: %v", err)
 	}
-	again()
+	again.release()
 	// A request the whole budget cannot hold is refused at once, even when nothing else runs.
 	start := time.Now()
 	if _, err := a.admit(101); status.Code(err) != codes.ResourceExhausted || time.Since(start) > 40*time.Millisecond {
