@@ -25,7 +25,7 @@ import (
 // request has none.
 func documentField(md protoreflect.MessageDescriptor) protowire.Number {
 	f := md.Fields().ByName("data")
-	if f == nil || f.Message() == nil || f.Message().FullName() != "google.protobuf.Struct" || f.IsList() || f.IsMap() {
+	if f == nil || f.IsList() || f.Message() == nil || f.Message().FullName() != "google.protobuf.Struct" {
 		return 0
 	}
 	return f.Number()

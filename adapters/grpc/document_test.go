@@ -163,7 +163,7 @@ func TestCodecReadsTheBodyDirectly(t *testing.T) {
 		t.Fatalf("ParseRequest's body field is %d, want data = 2", requests[parse.FullName()])
 	}
 	c := newCodec(newAdmission(1<<30, 0), 32, Limits{MaxDepth: 32, MaxSize: 1 << 20}, requests)
-	decode := func(t *testing.T, wire []byte) (*pluginpb.ParseRequest, *admitted) {
+	decode := func(t *testing.T, c *codec, wire []byte) (*pluginpb.ParseRequest, *admitted) {
 		t.Helper()
 		req := &pluginpb.ParseRequest{}
 		if err := c.Unmarshal(mem.BufferSlice{mem.SliceBuffer(wire)}, req); err != nil {
@@ -184,7 +184,7 @@ func TestCodecReadsTheBodyDirectly(t *testing.T) {
 		wire := protowire.AppendBytes(protowire.AppendTag(nil, 2, protowire.BytesType), structBytes(t, body))
 		wire = protowire.AppendBytes(protowire.AppendTag(wire, 1, protowire.BytesType), structBytes(t, opts))
 		wire = protowire.AppendString(protowire.AppendTag(wire, 21, protowire.BytesType), "domain-1")
-		req, a := decode(t, wire)
+		req, a := decode(t, c, wire)
 		if a.doc == nil || req.GetData() != nil {
 			t.Fatalf("body not read directly: doc %v, data %v", a.doc, req.GetData())
 		}
@@ -206,7 +206,7 @@ func TestCodecReadsTheBodyDirectly(t *testing.T) {
 	t.Run("data twice", func(t *testing.T) {
 		one := protowire.AppendBytes(protowire.AppendTag(nil, 2, protowire.BytesType), entry("a", stringValue("1")))
 		two := protowire.AppendBytes(protowire.AppendTag(nil, 2, protowire.BytesType), entry("b", stringValue("2")))
-		req, a := decode(t, append(one, two...))
+		req, a := decode(t, c, append(one, two...))
 		if a.doc != nil || !reflect.DeepEqual(req.GetData().AsMap(), map[string]any{"a": "1", "b": "2"}) {
 			t.Errorf("data given twice: doc %v, data %v; protobuf merges them", a.doc, req.GetData().AsMap())
 		}
@@ -214,15 +214,7 @@ func TestCodecReadsTheBodyDirectly(t *testing.T) {
 	t.Run("over the size limit", func(t *testing.T) {
 		small := newCodec(newAdmission(1<<30, 0), 32, Limits{MaxDepth: 32, MaxSize: 8}, requests)
 		wire := protowire.AppendBytes(protowire.AppendTag(nil, 2, protowire.BytesType), structBytes(t, body))
-		req := &pluginpb.ParseRequest{}
-		if err := small.Unmarshal(mem.BufferSlice{mem.SliceBuffer(wire)}, req); err != nil {
-			t.Fatal(err)
-		}
-		a, err := small.settle(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a.release()
+		req, a := decode(t, small, wire)
 		if a.doc != nil || req.GetData() == nil {
 			t.Error("a body over the size limit was read directly; asMap must refuse it with its message")
 		}
